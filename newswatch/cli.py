@@ -1,0 +1,174 @@
+"""The `newswatch` command: import and export seed-format files, and summarise the store.
+
+Every command that touches the database takes `--db PATH` (else NEWSWATCH_DB, else
+data/newswatch.db). Errors are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from newswatch.items import OUTLETS
+from newswatch.store import StoreError, count_articles, iter_articles, open_store, resolve_db_path
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database [default: $NEWSWATCH_DB or data/newswatch.db].",
+)
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show the crawl log.")
+
+
+def _settings(db_path: Path | None, verbose: bool):
+    from newswatch.runner import project_settings
+
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "ERROR"}
+    if db_path is not None:
+        overrides["NEWSWATCH_DB"] = str(db_path)
+    return project_settings(overrides)
+
+
+def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
+    """Import `paths` in a crawl of their own, after a crawl that imports the seed documents
+    if the store is new, so that each crawl's stats say what it did."""
+    from newswatch.importer import ImportSpider
+    from newswatch.runner import run_crawls
+
+    settings = _settings(db_path, verbose)
+    first_use, crawler = run_crawls(
+        settings, [(ImportSpider, {"paths": []}), (ImportSpider, {"paths": paths})]
+    )
+    seeded = first_use.stats.get_value("newswatch/first_use/read", 0)
+    return crawler, seeded, resolve_db_path(settings=settings)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"newswatch: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newswatch")
+def main() -> None:
+    """newswatch: follow one story across five news outlets, into SQLite."""
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@verbose_option
+def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> None:
+    """Import seed-format files (or folders of *.txt files) into the store.
+
+    Each file goes through the same item pipelines as a crawled article. A file that cannot be
+    imported is reported with the reason and changes nothing; the others still land. Exits 1
+    when any file was refused.
+    """
+    try:
+        crawler, seeded, path = _run_import(list(paths), db_path, verbose)
+    except StoreError as error:
+        _fail(str(error))
+    spider = crawler.spider
+    stats = crawler.stats.get_stats()
+    for warning in spider.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for refusal in spider.refused:
+        click.echo(f"refused: {refusal}", err=True)
+    store_errors = stats.get("log_count/ERROR", 0)
+    click.echo(
+        f"{path}: read {stats.get('newswatch/import/read', 0)} file(s); "
+        f"{stats.get('newswatch/store/new', 0)} new, "
+        f"{stats.get('newswatch/store/updated', 0)} updated, "
+        f"{stats.get('newswatch/store/unchanged', 0)} unchanged, "
+        f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
+        + (f"; the new store first received the {seeded} seed documents" if seeded else "")
+    )
+    if spider.refused or store_errors or stats.get("item_dropped_count"):
+        sys.exit(1)
+
+
+def _open_seeded(db_path: Path | None):
+    """The store, after a first-use seed import if it holds no article yet."""
+    path = resolve_db_path(db_path)
+    try:
+        db = open_store(path)
+        empty = count_articles(db) == 0
+        if empty:
+            db.close()
+            _run_import([], db_path, verbose=False)
+            db = open_store(path)
+    except StoreError as error:
+        _fail(str(error))
+    return db, path
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles dated on or after this day.")
+@click.option("--outlet", type=click.Choice(OUTLETS), help="Only this outlet's articles.")
+@db_option
+def export(directory: Path, since: str | None, outlet: str | None, db_path: Path | None) -> None:
+    """Write stored articles into DIRECTORY as seed-format files (NNN_<id>.txt).
+
+    Numbers continue after the highest already in DIRECTORY; no file is overwritten, and an
+    article whose id already has a file there is not written again.
+    """
+    from newswatch.dates import parse_date
+    from newswatch.seedfile import existing_ids, write_seed_file
+
+    if since and parse_date(since) is None:
+        _fail(f"--since {since!r} is not a date of the form YYYY-MM-DD")
+    db, _ = _open_seeded(db_path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        present = existing_ids(directory)
+        written = skipped = 0
+        for article in iter_articles(db, since=since, outlet=outlet):
+            if article.id in present:
+                skipped += 1
+                continue
+            write_seed_file(directory, article)
+            present.add(article.id)
+            written += 1
+    except OSError as error:
+        _fail(f"cannot write into {directory}: {error.strerror or error}")
+    finally:
+        db.close()
+    click.echo(
+        f"{directory}: wrote {written} file(s)" + (f", {skipped} already there" if skipped else "")
+    )
+
+
+@main.command()
+@db_option
+def summary(db_path: Path | None) -> None:
+    """Print what the store holds: articles by outlet and language, and the dates covered."""
+    db, path = _open_seeded(db_path)
+    try:
+        rows = list(db.execute("SELECT outlet, language, date FROM articles"))
+    finally:
+        db.close()
+    outlets = Counter(r[0] or "unknown" for r in rows)
+    languages = Counter(r[1] or "unknown" for r in rows)
+    dates = sorted(r[2] for r in rows if r[2])
+
+    def line(counter: Counter) -> str:
+        return ", ".join(f"{k} {v}" for k, v in counter.most_common())
+
+    click.echo(f"newswatch store {path}")
+    click.echo(f"  articles:    {len(rows)}")
+    click.echo(f"  by outlet:   {line(outlets)}")
+    click.echo(f"  by language: {line(languages)}")
+    if dates:
+        click.echo(f"  dated:       {len(dates)}, from {dates[0]} to {dates[-1]}")
+    click.echo(f"Browse it: datasette {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Bytes to text for files whose encoding nobody declared (seed files, saved pages).
+
+UTF-8 is the rule; windows-1251 exists on these outlets and is accepted only when the bytes
+read as plausible Cyrillic text in it, so that a binary file or some other code page is refused
+with a reason instead of being imported as mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# Non-ASCII characters that Cyrillic text in windows-1251 is made of: letters and typography.
+_CP1251_TYPOGRAPHY = frozenset("«»—–“”„‘’…№\u00a0•°±§©®™")
+
+
+_WORD = re.compile(r"\w+")
+
+
+class EncodingError(ValueError):
+    """The bytes are not text newswatch can read; the message says why."""
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """(text, encoding name) for `data`: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    or windows-1251 when the bytes are not UTF-8 but read as Cyrillic text in it."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16"), "utf-16"
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise EncodingError(f"binary data (a NUL byte at offset {nul})")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        text = _as_cp1251(data)
+        if text is None:
+            raise EncodingError(
+                f"not UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) "
+                "and not readable as windows-1251 Cyrillic either"
+            ) from None
+        return text, "windows-1251"
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise EncodingError(f"invalid {encoding} at offset {error.start}") from None
+
+
+def _as_cp1251(data: bytes) -> str | None:
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    cyrillic = sum(1 for ch in non_ascii if "\u0400" <= ch <= "\u04ff")
+    typography = sum(1 for ch in non_ascii if ch in _CP1251_TYPOGRAPHY)
+    if not non_ascii or cyrillic == 0 or (cyrillic + typography) / len(non_ascii) < 0.95:
+        return None
+    # Latin-1 text read as windows-1251 also yields Cyrillic letters (café -> cafй), but inside
+    # Latin words; real Cyrillic text has whole Cyrillic words.
+    words = [w for w in _WORD.findall(text) if any("\u0400" <= ch <= "\u04ff" for ch in w)]
+    mixed = sum(1 for w in words if any("a" <= ch.lower() <= "z" for ch in w))
+    return text if mixed <= 0.1 * len(words) else None

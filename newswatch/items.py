@@ -1,0 +1,86 @@
+"""The one Article item that spiders, pipelines, the store and the seed-format export share.
+
+Every field is documented by its ``doc`` metadata; the README's schema table and the
+``articles`` table are checked against these fields by the tests, so the three cannot drift.
+Raw values sit beside normalised ones where normalising can go wrong (``published_raw``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+OUTLETS = ("sputnik", "rbc", "unian", "pravda", "moscowtimes")
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    return field(metadata={"doc": text}, **kw)
+
+
+@dataclass
+class Article:
+    """A news article, crawled from an outlet or imported from a seed-format file."""
+
+    id: str | None = _doc(
+        "16 lowercase hex digits: the start of the SHA-256 of the canonical URL "
+        "(newswatch.keys.article_id); for an imported seed file, the hex in its file name.",
+        default=None,
+    )
+    url: str | None = _doc(
+        "The URL the article was fetched from; null for an imported seed file.", default=None
+    )
+    canonical_url: str | None = _doc(
+        "The canonical URL (newswatch.keys.canonical_url of the page's own canonical link); "
+        "it may sit on a sister domain.",
+        default=None,
+    )
+    outlet: str | None = _doc(
+        "sputnik, rbc, unian, pravda or moscowtimes; null when unknown.", default=None
+    )
+    language: str | None = _doc("ISO 639-1 code of the text: en, uk or ru.", default=None)
+    title: str | None = _doc("The headline, without the site name.", default=None)
+    lead: str | None = _doc(
+        "The standfirst / announce paragraph, if the page has one.", default=None
+    )
+    text: str = _doc(
+        "The body: clean paragraphs separated by blank lines. For an imported seed file, "
+        "its text exactly as it stands after the date header.",
+        default="",
+    )
+    authors: list[str] = _doc(
+        "Names of the people who wrote it (no 'By', no outlet standing in for a person).",
+        default_factory=list,
+    )
+    tags: list[str] = _doc("The outlet's tags / keywords for the article.", default_factory=list)
+    section: str | None = _doc("The outlet's section or rubric.", default=None)
+    published: str | None = _doc(
+        "Publication time, ISO 8601 with its UTC offset (e.g. 2026-02-12T17:02:00+00:00).",
+        default=None,
+    )
+    published_raw: str | None = _doc(
+        "The publication time or date as the source wrote it, before normalising.", default=None
+    )
+    date: str | None = _doc(
+        "Publication date, YYYY-MM-DD, as in the seed header: the date part of `published` "
+        "in its own offset.",
+        default=None,
+    )
+    modified: str | None = _doc(
+        "Last modification time, ISO 8601 with offset, if the page gives one.", default=None
+    )
+    image: str | None = _doc("Absolute URL of the main image.", default=None)
+    fetched_at: str | None = _doc(
+        "When newswatch fetched (or imported) it, ISO 8601 in UTC.", default=None
+    )
+    source_file: str | None = _doc(
+        "For an imported seed file, the file's name; null for a crawled article.", default=None
+    )
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+LIST_FIELDS: frozenset[str] = frozenset({"authors", "tags"})
+
+
+def field_docs() -> dict[str, str]:
+    """Field name -> its documentation, in declaration order."""
+    return {f.name: f.metadata["doc"] for f in fields(Article)}

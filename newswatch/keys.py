@@ -1,0 +1,87 @@
+"""One central function per key: the canonical form of a URL, and the article id built on it.
+
+Everything that compares, stores or names articles by URL goes through these two functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only say how a reader arrived, never which article it is.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "yclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_ga",
+        "_gl",
+        "_openstat",
+        "ref",
+        "ref_src",
+        "from",
+        "utm",
+        "cmpid",
+        "ocid",
+        "amp",
+        "output",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "hsa_")
+HOST_VARIANT_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+_AMP_PATH = re.compile(r"(?:/amp/?|\.amp(?=\.html?$))$", re.IGNORECASE)
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+# Characters left as they are in a path; everything else is percent-encoded (upper-case hex).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def canonical_url(url: str) -> str:
+    """The canonical form of `url`: https, lower-case host without www./m./amp. prefixes,
+    no default port, no fragment, no tracking parameters, sorted query, percent-escapes
+    normalised, no AMP suffix and no trailing slash.
+
+    >>> canonical_url("HTTP://WWW.Pravda.com.ua/news/2025/12/01/8009697/?utm_source=x#top")
+    'https://pravda.com.ua/news/2025/12/01/8009697'
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    for prefix in HOST_VARIANT_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    path = _AMP_PATH.sub("", path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = urlencode(
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+        )
+    )
+    scheme = "https" if parts.scheme.lower() in ("http", "https", "") else parts.scheme.lower()
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def article_id(url: str) -> str:
+    """The article id: the first 16 hex digits of the SHA-256 of the canonical URL."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:16]
+
+
+def content_id(text: str) -> str:
+    """An id for an article known only by its text (a seed file with no id in its name)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")

@@ -1,0 +1,111 @@
+"""Which language a text is in: English, Ukrainian or Russian (and the script of anything else).
+
+Ukrainian and Russian share most of the Cyrillic alphabet, but each has letters the other lacks
+(і ї є ґ against ы э ъ ё) and a handful of very frequent short words. Counting both tells them
+apart on a headline; on a text with neither, the result is None rather than a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_UK_LETTERS = frozenset("іїєґ")
+_RU_LETTERS = frozenset("ыэъё")
+_UK_WORDS = frozenset(
+    [
+        "й",
+        "що",
+        "та",
+        "як",
+        "від",
+        "це",
+        "але",
+        "його",
+        "для",
+        "які",
+        "який",
+        "яка",
+        "також",
+        "після",
+        "було",
+        "буде",
+        "вже",
+        "україни",
+        "україна",
+        "росії",
+        "між",
+        "щодо",
+        "через",
+        "під",
+        "час",
+        "ще",
+    ]
+)
+_RU_WORDS = frozenset(
+    [
+        "и",
+        "что",
+        "как",
+        "от",
+        "это",
+        "но",
+        "его",
+        "для",
+        "которые",
+        "который",
+        "которая",
+        "также",
+        "после",
+        "было",
+        "будет",
+        "уже",
+        "украины",
+        "россии",
+        "между",
+        "через",
+        "под",
+        "ещё",
+        "еще",
+    ]
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def detect_language(text: str | None) -> str | None:
+    """ISO 639-1 code of `text` (en, uk, ru, or the script's main language), None if unsure."""
+    if not text:
+        return None
+    sample = text[:20000].lower()
+    cyrillic = latin = arabic = 0
+    uk = ru = 0
+    for ch in sample:
+        if not ch.isalpha():
+            continue
+        if "\u0400" <= ch <= "\u04ff":
+            cyrillic += 1
+            if ch in _UK_LETTERS:
+                uk += 1
+            elif ch in _RU_LETTERS:
+                ru += 1
+        elif ch.isascii():
+            latin += 1
+        elif "\u0600" <= ch <= "\u06ff":
+            arabic += 1
+        elif unicodedata.category(ch).startswith("L") and ch < "\u0250":
+            latin += 1
+    total = cyrillic + latin + arabic
+    if total < 2:
+        return None
+    if arabic > max(cyrillic, latin):
+        return "ar"
+    if latin >= cyrillic:
+        return "en"
+    for word in _WORD.findall(sample):
+        if word in _UK_WORDS:
+            uk += 2
+        if word in _RU_WORDS:
+            ru += 2
+    if uk == ru:
+        return None
+    return "uk" if uk > ru else "ru"

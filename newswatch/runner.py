@@ -1,0 +1,40 @@
+"""Running crawls from the newswatch commands: one Twisted reactor per process, any number of
+crawls in it, their stats and spiders returned for reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """newswatch's Scrapy settings, found without scrapy.cfg (the commands run anywhere)."""
+    import os
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newswatch.settings")
+    settings = get_project_settings()
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawls(settings: Settings, jobs: Sequence[tuple[type, Mapping[str, Any]]]) -> list[Crawler]:
+    """Run each (spider class, spider arguments) crawl, one after the other, in this process;
+    return their crawlers once all have finished."""
+    process = CrawlerProcess(settings)
+    crawlers = [process.create_crawler(spidercls) for spidercls, _ in jobs]
+
+    def chain(index: int = 0):
+        if index == len(jobs):
+            return None
+        deferred = process.crawl(crawlers[index], **jobs[index][1])
+        deferred.addBoth(lambda _: chain(index + 1))
+        return deferred
+
+    chain()
+    process.start()
+    return crawlers

@@ -1,0 +1,192 @@
+"""The seed format: one UTF-8 text file per article, read and written here and nowhere else.
+
+A file is named ``NNN_<16 hex>.txt``. When the publication date is known its first line starts
+with `` date YYYY-MM-DD `` (a space, ``date``, a space, the date, a space) followed at once by the
+first line of text; otherwise the file has no header and is text from its first byte.
+
+``parse_seed_text`` and ``render_seed_text`` are exact inverses for every well-formed file, so a
+seed read and written back is the same bytes. Rendering a crawled article gives its title, lead
+and body paragraphs separated by blank lines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from newswatch.dates import parse_date, plausible_date
+from newswatch.encodings import EncodingError, decode_bytes
+from newswatch.items import Article
+from newswatch.keys import content_id
+
+HEADER = re.compile(r" date (\S{1,32}) ")
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FILE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
+_HEX16 = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{16})(?![0-9a-fA-F])")
+_NUMBER_PREFIX = re.compile(r"^(\d+)_")
+NUMBER_WIDTH = 3
+
+
+@dataclass(frozen=True)
+class SeedText:
+    """The parts of a seed file's text."""
+
+    body: str
+    """Everything after the header (the whole text when there is none), exactly."""
+    date_raw: str | None = None
+    """The header's date as written, None when the file has no header."""
+
+
+def parse_seed_text(text: str) -> SeedText:
+    """Split a seed file's text into its header date (as written) and its body."""
+    match = HEADER.match(text)
+    if match is None:
+        return SeedText(body=text)
+    return SeedText(body=text[match.end() :], date_raw=match.group(1))
+
+
+def render_seed_text(day: str | None, body: str) -> str:
+    """The text of a seed file: the header when `day` is known, then `body`."""
+    return f" date {day} {body}" if day else body
+
+
+def article_body(article: Article) -> str:
+    """Title, lead and body of `article` as seed-file paragraphs, separated by blank lines."""
+    return "\n\n".join(
+        part for part in (article.title, article.lead, article.text) if part and part.strip()
+    )
+
+
+def article_seed_text(article: Article) -> str:
+    return render_seed_text(article.date, article_body(article))
+
+
+class SeedFileError(ValueError):
+    """A file that cannot be imported; `str()` names the file and the reason."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class SeedFile:
+    """A seed file read from disk: the Article it carries and what was doubtful about it."""
+
+    path: Path
+    article: Article
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_seed_file(path: Path, today: date) -> SeedFile:
+    """Read one seed-format file into an Article, keeping only what can be trusted.
+
+    Raises SeedFileError (naming the file and the reason) for a file that cannot be read, is
+    empty or is not text. A doubtful part is dropped with a warning instead: an impossible or
+    implausible header date (the article is imported without a date, the raw value kept in
+    `published_raw`), a file name with no 16-hex id (the id is derived from the text), a
+    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SeedFileError(path, f"cannot read: {error.strerror or error}") from None
+    try:
+        text, encoding = decode_bytes(data)
+    except EncodingError as error:
+        raise SeedFileError(path, str(error)) from None
+    warnings: list[str] = []
+    if encoding != "utf-8":
+        warnings.append(f"decoded as {encoding}; stored as UTF-8")
+
+    seed = parse_seed_text(text)
+    if not seed.body.strip():
+        raise SeedFileError(
+            path, "empty: no text" + (" after the date header" if seed.date_raw else "")
+        )
+
+    day = None
+    if seed.date_raw is not None:
+        parsed = parse_date(seed.date_raw) if DATE_SHAPE.fullmatch(seed.date_raw) else None
+        if parsed is None:
+            warnings.append(
+                f"impossible date {seed.date_raw!r} in the header; imported without a date"
+            )
+        elif not plausible_date(parsed, today):
+            warnings.append(
+                f"implausible date {seed.date_raw} (future or before 1990); imported without a date"
+            )
+        else:
+            day = parsed.isoformat()
+
+    found = _HEX16.search(path.stem)
+    if found:
+        article_id = found.group(1).lower()
+        if not FILE_NAME.match(path.name):
+            warnings.append(f"file name is not NNN_<16 hex>.txt; id {article_id} taken from it")
+    else:
+        article_id = content_id(seed.body)
+        warnings.append(f"no 16-hex id in the file name; id {article_id} derived from the text")
+
+    article = Article(
+        id=article_id, text=seed.body, date=day, published_raw=seed.date_raw, source_file=path.name
+    )
+    return SeedFile(path=path, article=article, encoding=encoding, warnings=warnings)
+
+
+def iter_seed_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files named, and the `*.txt` files below each folder named, in sorted order.
+    A path that does not exist is yielded as it is, so that reading it reports the error."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.txt") if p.is_file())
+        else:
+            yield path
+
+
+def existing_ids(directory: Path) -> set[str]:
+    """Ids of the seed files already in `directory`."""
+    return {m.group(2) for p in directory.iterdir() if (m := FILE_NAME.match(p.name))}
+
+
+def next_number(directory: Path) -> int:
+    """One more than the highest running number among the files in `directory`."""
+    numbers = [int(m.group(1)) for p in directory.iterdir() if (m := _NUMBER_PREFIX.match(p.name))]
+    return max(numbers, default=-1) + 1
+
+
+def write_seed_file(directory: Path, article: Article) -> Path:
+    """Write `article` into `directory` as ``NNN_<id>.txt`` and return the path.
+
+    NNN is the next running number in the folder. The file appears whole or not at all (written
+    to a temporary file, then linked into place) and never replaces a file already there: if
+    another writer takes the number first, the next one is used.
+    """
+    if not article.id:
+        raise ValueError("an article needs an id to be written as a seed file")
+    directory.mkdir(parents=True, exist_ok=True)
+    data = article_seed_text(article).encode("utf-8")
+    fd, tmp_name = tempfile.mkstemp(prefix=".seed-", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        number = next_number(directory)
+        while True:
+            target = directory / f"{number:0{NUMBER_WIDTH}d}_{article.id}.txt"
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                number += 1
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,47 @@
+"""Scrapy settings for newswatch. Every one can be overridden with `scrapy crawl ... -s NAME=VALUE`.
+
+Politeness is not optional here: robots.txt is obeyed, AutoThrottle is on with at most two
+requests at a time per domain, and the User-Agent says what the crawler is and where to read
+about it.
+"""
+
+import os
+
+BOT_NAME = "newswatch"
+SPIDER_MODULES = ["newswatch.spiders"]
+NEWSPIDER_MODULE = "newswatch.spiders"
+
+# --- newswatch -------------------------------------------------------------------------------
+# The SQLite database; the environment variable NEWSWATCH_DB overrides the default, and
+# `-s NEWSWATCH_DB=...` (or `--db` on the newswatch commands) overrides both.
+NEWSWATCH_DB = os.environ.get("NEWSWATCH_DB") or "data/newswatch.db"
+# Folder of seed-format files imported into a database that holds no article yet; empty means
+# the five seed documents bundled with newswatch.
+NEWSWATCH_SEEDS = os.environ.get("NEWSWATCH_SEEDS", "")
+
+ITEM_PIPELINES = {
+    "newswatch.pipelines.NormalisePipeline": 100,
+    "newswatch.pipelines.StorePipeline": 900,
+}
+
+# --- politeness and robustness ----------------------------------------------------------------
+USER_AGENT = "newswatch/0.1 (news monitoring crawler; +https://github.com/newswatch/newswatch)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("NEWSWATCH_LOG_LEVEL", "INFO")

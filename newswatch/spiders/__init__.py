@@ -1,0 +1,1 @@
+"""One spider per outlet, `newswatch/spiders/<outlet>.py`; `scrapy list` shows exactly these."""

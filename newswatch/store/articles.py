@@ -1,0 +1,86 @@
+"""Reading and writing articles: small functions over the `articles` table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, fields
+from typing import Any
+
+from sqlite_utils import Database
+
+from newswatch.items import ARTICLE_FIELDS, LIST_FIELDS, Article
+from newswatch.store.connection import write_transaction
+
+# Fields whose change makes a stored article "updated"; fetched_at only says when we looked.
+CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in ("id", "fetched_at"))
+
+
+def article_to_row(article: Article) -> dict[str, Any]:
+    row = asdict(article)
+    for name in LIST_FIELDS:
+        row[name] = json.dumps(row[name] or [], ensure_ascii=False)
+    return row
+
+
+def row_to_article(row: dict[str, Any]) -> Article:
+    values = {f.name: row.get(f.name) for f in fields(Article) if f.name in row}
+    for name in LIST_FIELDS:
+        raw = values.get(name)
+        values[name] = json.loads(raw) if raw else []
+    values["text"] = values.get("text") or ""
+    return Article(**values)
+
+
+def _merge(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
+    """The stored row brought up to date: every field the incoming article knows replaces the
+    stored one; what it does not know (None, empty) keeps the stored value."""
+    merged = dict(stored)
+    for name, value in incoming.items():
+        if value not in (None, "", "[]"):
+            merged[name] = value
+    return merged
+
+
+def save_article(db: Database, article: Article, seen_at: str) -> str:
+    """Insert or update one article in a single transaction; return "new", "updated" or
+    "unchanged". `seen_at` (ISO 8601) becomes `first_seen` of a new article."""
+    row = article_to_row(article)
+    with write_transaction(db):
+        cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article.id])
+        found = cursor.fetchone()
+        if found is None:
+            db["articles"].insert({**row, "first_seen": seen_at})
+            return "new"
+        stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
+        merged = _merge(stored, row)
+        if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
+            return "unchanged"
+        db["articles"].update(article.id, {k: merged[k] for k in ARTICLE_FIELDS})
+        return "updated"
+
+
+def iter_articles(
+    db: Database, *, since: str | None = None, outlet: str | None = None
+) -> Iterator[Article]:
+    """Stored articles, oldest first (by date, then publication time, then first seen).
+    `since` (YYYY-MM-DD) keeps articles dated on or after it; undated ones are left out then."""
+    where, params = [], []
+    if since:
+        where.append("date >= ?")
+        params.append(since)
+    if outlet:
+        where.append("outlet = ?")
+        params.append(outlet)
+    yield from (
+        row_to_article(row)
+        for row in db["articles"].rows_where(
+            " AND ".join(where) or None,
+            params,
+            order_by="coalesce(date, '9999'), coalesce(published, ''), first_seen, id",
+        )
+    )
+
+
+def count_articles(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -1,0 +1,61 @@
+"""Where the database is, how it is opened, and how a write is made atomic across processes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+DEFAULT_DB_PATH = "data/newswatch.db"
+DB_ENV = "NEWSWATCH_DB"
+BUSY_TIMEOUT_S = 60.0
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or written; the message says which and why."""
+
+
+def resolve_db_path(
+    explicit: str | os.PathLike | None = None, settings: Mapping[str, Any] | None = None
+) -> Path:
+    """The database path: `--db` first, then the Scrapy setting NEWSWATCH_DB (which itself
+    defaults to the environment variable), then the environment variable, then the default."""
+    for candidate in (explicit, settings.get(DB_ENV) if settings else None, os.environ.get(DB_ENV)):
+        if candidate:
+            return Path(candidate)
+    return Path(DEFAULT_DB_PATH)
+
+
+def connect(path: Path) -> Database:
+    """A sqlite-utils Database on `path` in WAL mode (readers never block the writer), waiting
+    up to a minute for another process's write instead of failing."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except (OSError, sqlite3.Error) as error:
+        raise StoreError(f"cannot open the database {path}: {error}") from error
+    return Database(conn)
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One atomic write. BEGIN IMMEDIATE takes the write lock up front, so two processes
+    writing at once queue on the busy timeout instead of failing half-way with SQLITE_BUSY;
+    on any error the whole transaction is rolled back."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")

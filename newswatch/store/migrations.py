@@ -1,0 +1,49 @@
+"""The schema's history, owned by sqlite-utils migrations: one function per change, applied
+once each, in order, recorded in `_sqlite_migrations`. Never edit a migration that has shipped;
+add a new one. Derived objects (full-text index, indexes, views) are not here but in
+`shape.ensure_db_shape`, which re-creates them whenever they are missing or out of date.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newswatch")
+
+
+@migrations()
+def m001_create_articles(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "canonical_url": str,
+            "outlet": str,
+            "language": str,
+            "title": str,
+            "lead": str,
+            "text": str,
+            "authors": str,
+            "tags": str,
+            "section": str,
+            "published": str,
+            "published_raw": str,
+            "date": str,
+            "modified": str,
+            "image": str,
+            "fetched_at": str,
+        },
+        pk="id",
+        not_null={"text"},
+        defaults={"authors": "[]", "tags": "[]"},
+    )
+
+
+@migrations()
+def m002_article_provenance(db: Database) -> None:
+    """Where an article came from (a seed file's name) and when the store first saw it."""
+    articles = db["articles"]
+    articles.add_column("source_file", str)
+    articles.add_column("first_seen", str)
+    db.execute("UPDATE articles SET first_seen = fetched_at WHERE first_seen IS NULL")

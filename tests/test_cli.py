@@ -1,0 +1,154 @@
+"""`newswatch import`, `export` and `summary`, run as real processes on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from conftest import REPO, SEEDS, run_newswatch
+
+
+def _ids(db_path: Path) -> set[str]:
+    with sqlite3.connect(db_path) as conn:
+        return {row[0] for row in conn.execute("SELECT id FROM articles")}
+
+
+SEED_IDS = {p.stem.split("_")[1] for p in SEEDS.glob("*.txt")}
+
+
+def test_first_use_imports_the_seeds_and_summarises(db_path):
+    result = run_newswatch("summary", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert _ids(db_path) == SEED_IDS
+    assert "articles:    5" in result.stdout
+    assert "by language: en 4, uk 1" in result.stdout
+    assert "from 2025-02-12 to 2026-02-12" in result.stdout
+    assert f"datasette {db_path}" in result.stdout
+
+
+def test_import_then_export_reproduces_every_seed_byte_for_byte(db_path, tmp_path):
+    result = run_newswatch("import", str(SEEDS), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert "read 5 file(s)" in result.stdout
+    out = tmp_path / "out"
+    result = run_newswatch("export", str(out), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    exported = {p.stem.split("_")[1]: p for p in out.glob("*.txt")}
+    assert set(exported) == SEED_IDS
+    for seed in SEEDS.glob("*.txt"):
+        assert exported[seed.stem.split("_")[1]].read_bytes() == seed.read_bytes()
+    # Re-importing the same files changes nothing.
+    again = run_newswatch("import", str(SEEDS), "--db", str(db_path))
+    assert "0 new, 0 updated, 5 unchanged" in again.stdout
+
+
+def test_bad_files_are_refused_by_name_and_the_good_ones_land(db_path, tmp_path):
+    run_newswatch("import", str(SEEDS), "--db", str(db_path))
+    before = sqlite3.connect(db_path).execute("SELECT * FROM articles ORDER BY id").fetchall()
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "100_00000000000000a1.txt").write_text("No header, but fine text.")
+    (batch / "101_00000000000000a2.txt").write_text(" date 2026-02-30 Impossible date, kept text.")
+    (batch / "102_00000000000000a3.txt").write_bytes(b"")
+    (batch / "103_00000000000000a4.txt").write_bytes(
+        " date 2026-02-11 Рютте: переговори з Росією".encode("cp1251")
+    )
+    (batch / "no id here.txt").write_text("A file with no hex in its name.")
+    (batch / "105_00000000000000a6.txt").write_bytes(b"\x00\x01binary")
+    # A refused file whose id is already stored must not disturb the stored article.
+    (batch / "106_80f9698f8040a783.txt").write_bytes(b"")
+
+    result = run_newswatch("import", str(batch), "--db", str(db_path))
+    assert result.returncode == 1  # something was refused
+    assert f"refused: {batch / '102_00000000000000a3.txt'}: empty" in result.stderr
+    assert f"refused: {batch / '105_00000000000000a6.txt'}: binary" in result.stderr
+    assert f"refused: {batch / '106_80f9698f8040a783.txt'}: empty" in result.stderr
+    assert "impossible date '2026-02-30'" in result.stderr
+    assert "decoded as windows-1251" in result.stderr
+    assert "no 16-hex id in the file name" in result.stderr
+    assert "read 4 file(s); 4 new" in result.stdout and "3 refused" in result.stdout
+    assert "Traceback" not in result.stderr
+
+    conn = sqlite3.connect(db_path)
+    rows = dict(conn.execute("SELECT id, text FROM articles"))
+    assert rows["00000000000000a2"] == "Impossible date, kept text."
+    assert conn.execute("SELECT date FROM articles WHERE id='00000000000000a2'").fetchone() == (
+        None,
+    )
+    assert rows["00000000000000a4"] == "Рютте: переговори з Росією"
+    assert conn.execute("SELECT language FROM articles WHERE id='00000000000000a4'").fetchone() == (
+        "uk",
+    )
+    assert "00000000000000a3" not in rows and "00000000000000a6" not in rows
+    stored_before = {r[0]: r for r in before}
+    now = {r[0]: r for r in conn.execute("SELECT * FROM articles ORDER BY id")}
+    for article_id, row in stored_before.items():
+        assert now[article_id] == row  # untouched
+
+
+def test_export_filters_numbers_and_never_overwrites(db_path, tmp_path):
+    run_newswatch("import", str(SEEDS), "--db", str(db_path))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "041_ffffffffffffffff.txt").write_text("someone else's file")
+    result = run_newswatch("export", str(out), "--since", "2026-01-01", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "041_ffffffffffffffff.txt",
+        "042_0128c8ceedb19eb7.txt",
+        "043_80f9698f8040a783.txt",
+    ]  # the two 2026 seeds, oldest first
+    assert (out / "041_ffffffffffffffff.txt").read_text() == "someone else's file"
+    again = run_newswatch("export", str(out), "--db", str(db_path))
+    assert "wrote 3 file(s), 2 already there" in again.stdout
+    assert len(list(out.iterdir())) == 6
+
+    none = run_newswatch(
+        "export", str(tmp_path / "mt"), "--outlet", "moscowtimes", "--db", str(db_path)
+    )
+    assert "wrote 0 file(s)" in none.stdout
+    bad = run_newswatch("export", str(out), "--since", "12/02/2026", "--db", str(db_path))
+    assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_database_location_flag_environment_and_scrapy_setting(tmp_path):
+    env_db = tmp_path / "env.db"
+    result = run_newswatch("summary", env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert env_db.exists()
+    flag_db = tmp_path / "flag.db"
+    run_newswatch("summary", "--db", str(flag_db), env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)
+    assert flag_db.exists()
+    default = run_newswatch("summary", cwd=tmp_path)
+    assert default.returncode == 0 and (tmp_path / "data" / "newswatch.db").exists()
+
+    from newswatch.runner import project_settings
+    from newswatch.store import resolve_db_path
+
+    settings = project_settings({"NEWSWATCH_DB": str(tmp_path / "s.db")})
+    assert resolve_db_path(settings=settings) == tmp_path / "s.db"
+
+
+def test_an_unusable_database_path_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_newswatch("summary", "--db", str(blocker / "x.db"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("newswatch: cannot open the database")
+    assert "Traceback" not in result.stderr
+
+
+def test_scrapy_project_loads():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "import" not in result.stdout.split()  # the import spider is no outlet

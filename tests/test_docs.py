@@ -1,0 +1,45 @@
+"""The README tells the truth: commands, options, schema and the CI command are all in it."""
+
+from __future__ import annotations
+
+import re
+
+import click
+from conftest import REPO
+
+from newswatch.cli import main
+from newswatch.items import ARTICLE_FIELDS
+
+README = (REPO / "README.md").read_text()
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    test_commands = [b.strip() for b in _bash_blocks(README) if "pytest" in b]
+    assert len(test_commands) == 1
+    ci_lines = [
+        line.strip()
+        for line in (REPO / ".ci/run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert test_commands[0] in ci_lines
+
+
+def test_the_main_command_is_documented_and_uses_the_console_script():
+    assert any(".venv/bin/newswatch summary" in b for b in _bash_blocks(README))
+
+
+def test_every_command_and_option_is_documented():
+    for name, command in main.commands.items():
+        assert f"newswatch {name}" in README, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert any(opt in README for opt in param.opts), f"{name} {param.opts}"
+
+
+def test_every_article_field_is_in_the_schema_table():
+    for field in ARTICLE_FIELDS:
+        assert re.search(rf"^\| `{field}` \|", README, flags=re.M), field
