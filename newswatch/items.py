@@ -72,6 +72,11 @@ class Article:
     fetched_at: str | None = _doc(
         "When newswatch fetched (or imported) it, ISO 8601 in UTC.", default=None
     )
+    sources: dict[str, str] = _doc(
+        "Which source gave each extracted field (json-ld, meta, microdata, outlet, url, text, "
+        "generic, ...) and the checks made (published_check, language_check); a JSON object.",
+        default_factory=dict,
+    )
     source_file: str | None = _doc(
         "For an imported seed file, the file's name; null for a crawled article.", default=None
     )
@@ -79,6 +84,7 @@ class Article:
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 LIST_FIELDS: frozenset[str] = frozenset({"authors", "tags"})
+JSON_FIELDS: frozenset[str] = LIST_FIELDS | {"sources"}
 
 
 def field_docs() -> dict[str, str]:

@@ -26,6 +26,7 @@ def test_fresh_database_has_the_documented_schema(db_path):
     assert [m.name for m in migrations.applied(db)] == [
         "m001_create_articles",
         "m002_article_provenance",
+        "m003_article_sources",
     ]
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -153,7 +154,8 @@ def test_an_older_database_upgrades_with_its_rows_intact(db_path):
     # And a second open finds nothing left to do.
     db.close()
     db = open_store(db_path)
-    assert len(migrations.applied(db)) == 2
+    assert len(migrations.applied(db)) == 3
+    assert db["articles"].get("0000000000000001")["sources"] == "{}"
 
 
 def test_db_path_resolution(monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.items import ARTICLE_FIELDS, LIST_FIELDS, Article
+from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
 from newswatch.store.connection import write_transaction
 
 # Fields whose change makes a stored article "updated"; fetched_at only says when we looked.
@@ -18,16 +18,17 @@ CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in ("id", "fetched_at"
 
 def article_to_row(article: Article) -> dict[str, Any]:
     row = asdict(article)
-    for name in LIST_FIELDS:
-        row[name] = json.dumps(row[name] or [], ensure_ascii=False)
+    for name in JSON_FIELDS:
+        empty = [] if name in LIST_FIELDS else {}
+        row[name] = json.dumps(row[name] or empty, ensure_ascii=False)
     return row
 
 
 def row_to_article(row: dict[str, Any]) -> Article:
     values = {f.name: row.get(f.name) for f in fields(Article) if f.name in row}
-    for name in LIST_FIELDS:
+    for name in JSON_FIELDS:
         raw = values.get(name)
-        values[name] = json.loads(raw) if raw else []
+        values[name] = json.loads(raw) if raw else ([] if name in LIST_FIELDS else {})
     values["text"] = values.get("text") or ""
     return Article(**values)
 
@@ -37,7 +38,7 @@ def _merge(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
     stored one; what it does not know (None, empty) keeps the stored value."""
     merged = dict(stored)
     for name, value in incoming.items():
-        if value not in (None, "", "[]"):
+        if value not in (None, "", "[]", "{}"):
             merged[name] = value
     return merged
 

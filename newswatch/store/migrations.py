@@ -47,3 +47,9 @@ def m002_article_provenance(db: Database) -> None:
     articles.add_column("source_file", str)
     articles.add_column("first_seen", str)
     db.execute("UPDATE articles SET first_seen = fetched_at WHERE first_seen IS NULL")
+
+
+@migrations()
+def m003_article_sources(db: Database) -> None:
+    """Which source (JSON-LD, meta, outlet selectors, ...) gave each extracted field."""
+    db["articles"].add_column("sources", str, not_null_default="{}")

@@ -1,0 +1,195 @@
+"""From DOM to clean text: paragraphs of an article body without the clutter around them, and
+small cleaners for titles and author names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from lxml.html import HtmlElement
+from parsel import Selector
+
+# Elements never part of an article's text, wherever they sit.
+CLUTTER = ", ".join(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "form",
+        "button",
+        "nav",
+        "aside",
+        "footer",
+        "figure",
+        "figcaption",
+        "ins",
+        "svg",
+        "video",
+        "audio",
+        "object",
+        "embed",
+        "[class*=share]",
+        "[class*=social]",
+        "[class*=read-also]",
+        "[class*=read_also]",
+        "[class*=readalso]",
+        "[class*=related]",
+        "[class*=subscribe]",
+        "[class*=banner]",
+        "[class*=advert]",
+        "[class*=promo]",
+        "[class*=donat]",
+        "[class*=comments]",
+        "[id*=read_more]",
+        "[id*=comments]",
+        "[class*=newsletter]",
+        "[class*=cookie]",
+        "[class*=photo-credit]",
+        "[class*=caption]",
+        "[aria-hidden=true]",
+    ]
+)
+BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "dd"})
+
+# A paragraph that is one of these is an appeal, a label or a pointer elsewhere, not text.
+_BOILERPLATE_START = re.compile(
+    r"^\W*(?:read (?:also|more)|also read|see also|related(?: news| articles)?\s*:|more on this"
+    r"|subscribe\b|sign up\b|follow (?:us|sputnik|rbc)|join (?:us|our)\b"
+    r"|support (?:the moscow times|us)"
+    r"|advertisement\b|sponsored\b|photo\s*:|photo credit|getty images$|share (?:this|on)\b"
+    r"|to participate in the discussion|click here"
+    r"|читайте (?:також|також на цю тему|більше|нас|новини)|дивіться також|підписуйте?(?:сь|ся)"
+    r"|приєднуйтесь|підтримайте|реклама\b|фото\s*:|джерело фото|новини від"
+    r"|читайте (?:также|больше|нас)|смотрите также|подписывайтесь|присоединяйтесь|поддержите"
+    r"|по теме\s*:|на тему\s*:"
+    r"|the views and opinions expressed|мнение автора может не совпадать"
+    r"|думка автора може не збігатися|точка зрения автора)",
+    re.IGNORECASE,
+)
+# A paragraph that is one of these ends the article: what follows is a list of other stories.
+_END_OF_BODY = re.compile(
+    r"^\W*(?:you may also (?:be interested|like)|more (?:news|stories) on|latest news\s*:"
+    r"|вас також можуть зацікавити|вас также могут заинтересовать|інші новини\s*:"
+    r"|другие новости\s*:|новини партнерів|новости партнеров)",
+    re.IGNORECASE,
+)
+_HAS_WORD = re.compile(r"\w")
+_SPACES = re.compile(r"\s+")
+SHORT = 240  # a boilerplate pattern only condemns a paragraph shorter than this
+
+
+def squash(text: str | None) -> str:
+    """NFC, runs of white space as one space, stripped."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def node_text(node: HtmlElement) -> str:
+    """The text of `node` as a reader sees it: inline elements run on ("писало <a>..</a>, що"
+    keeps its comma in place), line breaks become spaces."""
+    for br in node.iter("br"):
+        br.tail = " " + (br.tail or "")
+    return squash("".join(node.itertext()))
+
+
+def is_boilerplate(paragraph: str) -> bool:
+    return len(paragraph) < SHORT and bool(_BOILERPLATE_START.match(paragraph))
+
+
+def drop_clutter(sel: Selector, extra: Iterable[str] = ()) -> None:
+    """Remove clutter elements (and the outlet's own `extra` selectors) from the page, in place."""
+    selectors = ", ".join([CLUTTER, *extra]) if extra else CLUTTER
+    for match in sel.css(selectors):
+        node = match.root
+        if isinstance(node, HtmlElement) and node.getparent() is not None:
+            node.drop_tree()
+
+
+def _outermost_blocks(container: HtmlElement) -> Iterable[HtmlElement]:
+    for node in container.iterdescendants():
+        if node.tag in BLOCKS:
+            parent = node.getparent()
+            while parent is not None and parent is not container and parent.tag not in BLOCKS:
+                parent = parent.getparent()
+            if parent is container:
+                yield node
+
+
+def paragraphs_of(nodes: Iterable[HtmlElement]) -> list[str]:
+    """Clean paragraphs of the given nodes in document order: a node with block elements
+    (p, h2, li...) inside gives each outermost block; a node without gives its own text.
+    A node inside one already taken is not taken twice."""
+    taken: list[HtmlElement] = []
+    out: list[str] = []
+    for node in nodes:
+        if any(a in taken for a in node.iterancestors()):
+            continue
+        taken.append(node)
+        blocks = list(_outermost_blocks(node)) if node.tag not in BLOCKS else []
+        if blocks:
+            out.extend(node_text(b) for b in blocks)
+        else:
+            out.append(node_text(node))
+    return clean_paragraphs(out)
+
+
+def clean_paragraphs(paragraphs: Iterable[str]) -> list[str]:
+    """Drop boilerplate and separators ("***"); stop where a list of other stories begins."""
+    out = []
+    for paragraph in paragraphs:
+        if len(paragraph) < SHORT and _END_OF_BODY.match(paragraph):
+            break
+        if paragraph and _HAS_WORD.search(paragraph) and not is_boilerplate(paragraph):
+            out.append(paragraph)
+    return out
+
+
+def split_text_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a flat text (JSON-LD articleBody): split at line breaks and tabs."""
+    parts = re.split(r"\s*[\n\t]\s*", unicodedata.normalize("NFC", text))
+    return clean_paragraphs(squash(part) for part in parts)
+
+
+def strip_site_name(title: str, site_names: Iterable[str]) -> str:
+    """`title` without a trailing or leading ' | Site', ' - Site', ' — Site' part."""
+    for name in sorted({n for n in site_names if n}, key=len, reverse=True):
+        for sep in (" | ", " - ", " — ", " – ", " :: "):
+            if title.endswith(sep + name):
+                title = title[: -len(sep + name)]
+            if title.startswith(name + sep):
+                title = title[len(name + sep) :]
+    return title.strip()
+
+
+_BY = re.compile(r"^(?:by|автор(?:и|ы)?|author)\s*:?\s+", re.IGNORECASE)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|\s&\s|\sand\s|\sі\s|\sи\s|\sта\s)\s*", re.IGNORECASE)
+
+
+def clean_authors(raw: Iterable[str], not_people: Iterable[str]) -> list[str]:
+    """Person names from bylines and author fields: no "By", split on commas and "and",
+    no URLs, no outlet or site names, no duplicates."""
+    blocked = {squash(n).casefold() for n in not_people if n}
+    names: list[str] = []
+    for value in raw:
+        value = squash(value)
+        if not value or value.startswith(("http://", "https://", "/")):
+            continue
+        value = _BY.sub("", value)
+        for part in _SPLIT_NAMES.split(value):
+            part = part.strip(" .,")
+            for suffix in blocked:
+                # "Finian Cunningham. Sputnik International" -> "Finian Cunningham"
+                if part.casefold().endswith(suffix) and len(part) > len(suffix):
+                    part = part[: len(part) - len(suffix)].rstrip(" .,-—|")
+            if (
+                part
+                and part.casefold() not in blocked
+                and not any(n.casefold() == part.casefold() for n in names)
+                and sum(ch.isalpha() for ch in part) >= 3
+            ):
+                names.append(part)
+    return names
