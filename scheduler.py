@@ -1,4 +1,4 @@
-"""The newswatch monitoring daemon: `python scheduler.py` (also `newswatch schedule`).
+"""The newswatch monitoring daemon: `python scheduler.py`.
 
 It re-crawls every outlet on a cron-style schedule. The daemon is built in its own issue; until
 it lands this entry point says so and exits with status 2, rather than pretending to run.

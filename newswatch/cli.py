@@ -7,12 +7,11 @@ data/newswatch.db). Errors are one line on stderr and a non-zero exit, never a t
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
 
-from newswatch.items import OUTLETS
+from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, iter_articles, open_store, resolve_db_path
 
 db_option = click.option(
@@ -34,18 +33,38 @@ def _settings(db_path: Path | None, verbose: bool):
     return project_settings(overrides)
 
 
+def _check_store(path: Path) -> bool:
+    """Open (create, migrate) the store at `path` or fail with one line; True if it is empty."""
+    try:
+        db = open_store(path)
+    except StoreError as error:
+        _fail(str(error))
+    try:
+        return count_articles(db) == 0
+    finally:
+        db.close()
+
+
 def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
-    """Import `paths` in a crawl of their own, after a crawl that imports the seed documents
-    if the store is new, so that each crawl's stats say what it did."""
+    """Import `paths` in a crawl of their own, preceded (when the store is new) by a crawl
+    that imports the seed documents, so that each crawl's stats say what it did."""
     from newswatch.importer import ImportSpider
     from newswatch.runner import run_crawls
 
     settings = _settings(db_path, verbose)
-    first_use, crawler = run_crawls(
-        settings, [(ImportSpider, {"paths": []}), (ImportSpider, {"paths": paths})]
-    )
-    seeded = first_use.stats.get_value("newswatch/first_use/read", 0)
-    return crawler, seeded, resolve_db_path(settings=settings)
+    path = resolve_db_path(settings=settings)
+    jobs = [(ImportSpider, {"paths": paths})]
+    if _check_store(path):
+        jobs.insert(0, (ImportSpider, {"paths": []}))
+    try:
+        crawlers = run_crawls(settings, jobs)
+    except StoreError as error:
+        _fail(str(error))
+    for crawler in crawlers:
+        if error := crawler.stats.get_value("newswatch/store/error"):
+            _fail(error)
+    seeded = crawlers[0].stats.get_value("newswatch/first_use/read", 0) if len(jobs) > 1 else 0
+    return crawlers[-1], seeded, path
 
 
 def _fail(message: str) -> None:
@@ -70,17 +89,13 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
     imported is reported with the reason and changes nothing; the others still land. Exits 1
     when any file was refused.
     """
-    try:
-        crawler, seeded, path = _run_import(list(paths), db_path, verbose)
-    except StoreError as error:
-        _fail(str(error))
+    crawler, seeded, path = _run_import(list(paths), db_path, verbose)
     spider = crawler.spider
     stats = crawler.stats.get_stats()
     for warning in spider.warnings:
         click.echo(f"warning: {warning}", err=True)
     for refusal in spider.refused:
         click.echo(f"refused: {refusal}", err=True)
-    store_errors = stats.get("log_count/ERROR", 0)
     click.echo(
         f"{path}: read {stats.get('newswatch/import/read', 0)} file(s); "
         f"{stats.get('newswatch/store/new', 0)} new, "
@@ -89,29 +104,22 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
         f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
         + (f"; the new store first received the {seeded} seed documents" if seeded else "")
     )
-    if spider.refused or store_errors or stats.get("item_dropped_count"):
+    if spider.refused or stats.get("item_dropped_count"):
         sys.exit(1)
 
 
 def _open_seeded(db_path: Path | None):
     """The store, after a first-use seed import if it holds no article yet."""
     path = resolve_db_path(db_path)
-    try:
-        db = open_store(path)
-        empty = count_articles(db) == 0
-        if empty:
-            db.close()
-            _run_import([], db_path, verbose=False)
-            db = open_store(path)
-    except StoreError as error:
-        _fail(str(error))
-    return db, path
+    if _check_store(path):
+        _run_import([], db_path, verbose=False)
+    return open_store(path), path
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles dated on or after this day.")
-@click.option("--outlet", type=click.Choice(OUTLETS), help="Only this outlet's articles.")
+@click.option("--outlet", type=click.Choice(list(OUTLETS)), help="Only this outlet's articles.")
 @db_option
 def export(directory: Path, since: str | None, outlet: str | None, db_path: Path | None) -> None:
     """Write stored articles into DIRECTORY as seed-format files (NNN_<id>.txt).
@@ -120,21 +128,19 @@ def export(directory: Path, since: str | None, outlet: str | None, db_path: Path
     article whose id already has a file there is not written again.
     """
     from newswatch.dates import parse_date
-    from newswatch.seedfile import existing_ids, write_seed_file
+    from newswatch.seedfile import SeedFolder
 
     if since and parse_date(since) is None:
         _fail(f"--since {since!r} is not a date of the form YYYY-MM-DD")
     db, _ = _open_seeded(db_path)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        present = existing_ids(directory)
+        folder = SeedFolder(directory)
         written = skipped = 0
         for article in iter_articles(db, since=since, outlet=outlet):
-            if article.id in present:
+            if article.id in folder.ids:
                 skipped += 1
                 continue
-            write_seed_file(directory, article)
-            present.add(article.id)
+            folder.write(article)
             written += 1
     except OSError as error:
         _fail(f"cannot write into {directory}: {error.strerror or error}")
@@ -151,22 +157,29 @@ def summary(db_path: Path | None) -> None:
     """Print what the store holds: articles by outlet and language, and the dates covered."""
     db, path = _open_seeded(db_path)
     try:
-        rows = list(db.execute("SELECT outlet, language, date FROM articles"))
+        total = count_articles(db)
+        by = {
+            column: db.execute(
+                f"SELECT coalesce({column}, 'unknown') AS k, count(*) AS n FROM articles "
+                "GROUP BY k ORDER BY n DESC, k"
+            ).fetchall()
+            for column in ("outlet", "language")
+        }
+        dated, first, last = db.execute(
+            "SELECT count(date), min(date), max(date) FROM articles"
+        ).fetchone()
     finally:
         db.close()
-    outlets = Counter(r[0] or "unknown" for r in rows)
-    languages = Counter(r[1] or "unknown" for r in rows)
-    dates = sorted(r[2] for r in rows if r[2])
 
-    def line(counter: Counter) -> str:
-        return ", ".join(f"{k} {v}" for k, v in counter.most_common())
+    def line(rows) -> str:
+        return ", ".join(f"{k} {n}" for k, n in rows)
 
     click.echo(f"newswatch store {path}")
-    click.echo(f"  articles:    {len(rows)}")
-    click.echo(f"  by outlet:   {line(outlets)}")
-    click.echo(f"  by language: {line(languages)}")
-    if dates:
-        click.echo(f"  dated:       {len(dates)}, from {dates[0]} to {dates[-1]}")
+    click.echo(f"  articles:    {total}")
+    click.echo(f"  by outlet:   {line(by['outlet'])}")
+    click.echo(f"  by language: {line(by['language'])}")
+    if dated:
+        click.echo(f"  dated:       {dated}, from {first} to {last}")
     click.echo(f"Browse it: datasette {path}")
 
 

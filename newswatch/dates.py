@@ -5,9 +5,11 @@ Time is passed in (`now`), never read from the clock here, so results are reprod
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 EARLIEST = date(1990, 1, 1)
+_YMD = re.compile(r"\d{4}-\d{2}-\d{2}")
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
@@ -53,7 +55,7 @@ def plausible_date(day: date, today: date) -> bool:
 
 def parse_date(value: str | None) -> date | None:
     """A calendar date from `YYYY-MM-DD`, None if it is no such date (e.g. 2026-02-30)."""
-    if not value or len(value) != 10:
+    if not value or not _YMD.fullmatch(value):
         return None
     try:
         return date.fromisoformat(value)

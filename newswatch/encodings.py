@@ -15,6 +15,7 @@ _CP1251_TYPOGRAPHY = frozenset("«»—–“”„‘’…№\u00a0•°±§©
 
 
 _WORD = re.compile(r"\w+")
+_INNER_CAPITAL = re.compile(r"[а-яёіїєґ][А-ЯЁІЇЄҐ]")
 
 
 class EncodingError(ValueError):
@@ -26,6 +27,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     or windows-1251 when the bytes are not UTF-8 but read as Cyrillic text in it."""
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[len(codecs.BOM_UTF8) :], "utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return _strict(data, "utf-32"), "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16"), "utf-16"
     nul = data.find(b"\x00")
@@ -64,4 +67,7 @@ def _as_cp1251(data: bytes) -> str | None:
     # Latin words; real Cyrillic text has whole Cyrillic words.
     words = [w for w in _WORD.findall(text) if any("\u0400" <= ch <= "\u04ff" for ch in w)]
     mixed = sum(1 for w in words if any("a" <= ch.lower() <= "z" for ch in w))
-    return text if mixed <= 0.1 * len(words) else None
+    # KOI8-R or ISO-8859-5 text read as windows-1251 also gives Cyrillic letters, with their
+    # case scrambled inside words (рЕТЕЗПЧПТЩ); real text has capitals only at word starts.
+    scrambled = sum(1 for w in words if _INNER_CAPITAL.search(w))
+    return text if mixed <= 0.1 * len(words) and scrambled <= 0.1 * len(words) else None

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-OUTLETS = ("sputnik", "rbc", "unian", "pravda", "moscowtimes")
-
 
 def _doc(text: str, **kw: Any) -> Any:
     return field(metadata={"doc": text}, **kw)

@@ -27,14 +27,18 @@ def run_crawls(settings: Settings, jobs: Sequence[tuple[type, Mapping[str, Any]]
     return their crawlers once all have finished."""
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(spidercls) for spidercls, _ in jobs]
+    failures = []
 
     def chain(index: int = 0):
         if index == len(jobs):
             return None
         deferred = process.crawl(crawlers[index], **jobs[index][1])
+        deferred.addErrback(failures.append)
         deferred.addBoth(lambda _: chain(index + 1))
         return deferred
 
     chain()
     process.start()
+    if failures:  # a crawl that could not even start (its pipelines failed to open)
+        failures[0].raiseException()
     return crawlers

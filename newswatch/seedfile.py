@@ -24,11 +24,10 @@ from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.items import Article
 from newswatch.keys import content_id
 
-HEADER = re.compile(r" date (\S{1,32}) ")
+HEADER = re.compile(r" date (\d\S{0,31}) ")  # a token that starts like a date
 DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FILE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
 _HEX16 = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{16})(?![0-9a-fA-F])")
-_NUMBER_PREFIX = re.compile(r"^(\d+)_")
 NUMBER_WIDTH = 3
 
 
@@ -126,10 +125,11 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
         else:
             day = parsed.isoformat()
 
-    found = _HEX16.search(path.stem)
+    named = FILE_NAME.match(path.name)
+    found = named or _HEX16.search(path.stem)
     if found:
-        article_id = found.group(1).lower()
-        if not FILE_NAME.match(path.name):
+        article_id = found.group(found.lastindex).lower()
+        if not named:
             warnings.append(f"file name is not NNN_<16 hex>.txt; id {article_id} taken from it")
     else:
         article_id = content_id(seed.body)
@@ -142,51 +142,61 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
 
 
 def iter_seed_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """The files named, and the `*.txt` files below each folder named, in sorted order.
-    A path that does not exist is yielded as it is, so that reading it reports the error."""
+    """The files named, and the `*.txt` files below each folder named (hidden files and
+    folders left out), in sorted order. A path that does not exist is yielded as it is, so that
+    reading it reports the error."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.txt") if p.is_file())
+            yield from sorted(
+                p
+                for p in path.rglob("*.txt")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         else:
             yield path
 
 
-def existing_ids(directory: Path) -> set[str]:
-    """Ids of the seed files already in `directory`."""
-    return {m.group(2) for p in directory.iterdir() if (m := FILE_NAME.match(p.name))}
+class SeedFolder:
+    """A folder that seed files are written into: ``NNN_<id>.txt``, NNN running on from the
+    highest number already there. Files appear whole or not at all (written to a temporary file,
+    then linked into place) and never replace a file already there: if another writer takes a
+    number first, the next one is used."""
 
+    def __init__(self, directory: Path):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        names = [FILE_NAME.match(p.name) for p in directory.iterdir()]
+        self.ids = {m.group(2) for m in names if m}
+        self.number = max((int(m.group(1)) for m in names if m), default=-1) + 1
+        umask = os.umask(0)
+        os.umask(umask)
+        self.mode = 0o666 & ~umask
 
-def next_number(directory: Path) -> int:
-    """One more than the highest running number among the files in `directory`."""
-    numbers = [int(m.group(1)) for p in directory.iterdir() if (m := _NUMBER_PREFIX.match(p.name))]
-    return max(numbers, default=-1) + 1
+    def write(self, article: Article) -> Path:
+        if not article.id:
+            raise ValueError("an article needs an id to be written as a seed file")
+        fd, tmp_name = tempfile.mkstemp(prefix=".seed-", suffix=".tmp", dir=self.directory)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(article_seed_text(article).encode("utf-8"))
+                handle.flush()
+                os.fchmod(handle.fileno(), self.mode)
+                os.fsync(handle.fileno())
+            while True:
+                target = self.directory / f"{self.number:0{NUMBER_WIDTH}d}_{article.id}.txt"
+                self.number += 1
+                try:
+                    os.link(tmp, target)
+                    self.ids.add(article.id)
+                    return target
+                except FileExistsError:
+                    continue
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def write_seed_file(directory: Path, article: Article) -> Path:
-    """Write `article` into `directory` as ``NNN_<id>.txt`` and return the path.
-
-    NNN is the next running number in the folder. The file appears whole or not at all (written
-    to a temporary file, then linked into place) and never replaces a file already there: if
-    another writer takes the number first, the next one is used.
-    """
-    if not article.id:
-        raise ValueError("an article needs an id to be written as a seed file")
-    directory.mkdir(parents=True, exist_ok=True)
-    data = article_seed_text(article).encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(prefix=".seed-", suffix=".tmp", dir=directory)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        number = next_number(directory)
-        while True:
-            target = directory / f"{number:0{NUMBER_WIDTH}d}_{article.id}.txt"
-            try:
-                os.link(tmp, target)
-                return target
-            except FileExistsError:
-                number += 1
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write one article into `directory` as the next ``NNN_<id>.txt`` (see SeedFolder)."""
+    return SeedFolder(directory).write(article)

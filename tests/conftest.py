@@ -34,7 +34,7 @@ def run_newswatch(
     *args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """Run the `newswatch` command in a real subprocess (a fresh reactor each time)."""
-    full_env = {k: v for k, v in os.environ.items() if k != "NEWSWATCH_DB"}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "newswatch.cli", *args],

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+from contextlib import closing, contextmanager
 from pathlib import Path
 
+import pytest
 from conftest import REPO, SEEDS, run_newswatch
 
 
 def _ids(db_path: Path) -> set[str]:
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn:
         return {row[0] for row in conn.execute("SELECT id FROM articles")}
+
+
+@contextmanager
+def read_only(folder: Path):
+    """Make `folder` and its files unwritable, for root too (file modes do not bind root;
+    the immutable attribute does)."""
+    paths = [*folder.iterdir(), folder]
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
+    else:
+        for path in paths:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        else:
+            for path in paths:
+                path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 SEED_IDS = {p.stem.split("_")[1] for p in SEEDS.glob("*.txt")}
@@ -130,13 +154,35 @@ def test_database_location_flag_environment_and_scrapy_setting(tmp_path):
     assert resolve_db_path(settings=settings) == tmp_path / "s.db"
 
 
-def test_an_unusable_database_path_is_one_clear_line(tmp_path):
+@pytest.mark.parametrize("command", ["summary", "import", "export"])
+def test_an_unusable_database_path_is_one_clear_line(tmp_path, command):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = run_newswatch("summary", "--db", str(blocker / "x.db"))
+    args = {"summary": [], "import": [str(SEEDS)], "export": [str(tmp_path / "out")]}[command]
+    result = run_newswatch(command, *args, "--db", str(blocker / "x.db"))
     assert result.returncode == 1
     assert result.stderr.startswith("newswatch: cannot open the database")
-    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_importing_into_a_read_only_database_is_one_clear_line(db_path, tmp_path):
+    assert run_newswatch("summary", "--db", str(db_path)).returncode == 0
+    before = _count(db_path)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "000_00000000000000c1.txt").write_text("A new article.")
+    with read_only(db_path.parent):
+        result = run_newswatch("import", str(tmp_path / "new"), "--db", str(db_path))
+    assert result.returncode == 1, result.stdout
+    assert "newswatch: cannot" in result.stderr and "Traceback" not in result.stderr
+    assert _count(db_path) == before
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _count(db_path: Path) -> int:
+    # Closed at once: an open reader would hold the WAL files that the test makes read-only.
+    with closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
 def test_scrapy_project_loads():

@@ -78,4 +78,5 @@ def test_crawl_and_import_together_lose_nothing_and_corrupt_nothing(tmp_path):
     assert switches > 2, "the crawl and the import did not overlap"
     # The search index holds every row exactly once.
     assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 2 * COUNT + 5
-    assert conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('integrity-check', 1)")
+    # FTS5's own integrity check raises if the index and the table disagree.
+    conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('integrity-check', 1)")

@@ -118,7 +118,7 @@ def test_no_header_is_imported_undated(tmp_path):
     assert (seed.article.date, seed.article.text, seed.warnings) == (None, "Just text.", [])
 
 
-@pytest.mark.parametrize("bad_date", ["2026-02-30", "2026-13-01", "20260212", "yesterday"])
+@pytest.mark.parametrize("bad_date", ["2026-02-30", "2026-13-01", "20260212", "2026-W05-1"])
 def test_impossible_header_date_is_dropped_with_a_warning(tmp_path, bad_date):
     path = _write(tmp_path, "011_00000000000000ab.txt", f" date {bad_date} Body text.".encode())
     seed = read_seed_file(path, TODAY)
@@ -191,3 +191,75 @@ def test_upper_case_hex_in_an_odd_name_is_used(tmp_path):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(SeedFileError, match="cannot read"):
         read_seed_file(tmp_path / "000_0000000000000000.txt", TODAY)
+
+
+def test_a_first_line_that_only_looks_like_a_header_is_text(tmp_path):
+    path = _write(tmp_path, "017_00000000000000b1.txt", b" date of birth: unknown\nText.")
+    seed = read_seed_file(path, TODAY)
+    assert (seed.article.date, seed.article.published_raw) == (None, None)
+    assert seed.article.text == " date of birth: unknown\nText."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " date 2026-02-11 Line one.\r\nLine two.\r\n",  # CRLF line ends
+        " date 2026-02-11 Переговори\u0306 у Женеві.",  # NFD: a combining breve
+        "\ufeffNo header; a BOM inside the text is not ours to strip.",
+    ],
+)
+def test_any_utf8_text_reads_and_writes_back_byte_for_byte(tmp_path, text):
+    path = _write(tmp_path, "018_00000000000000b2.txt", text.encode("utf-8"))
+    data = path.read_bytes()
+    seed = read_seed_file(path, TODAY)
+    out = tmp_path / "out"
+    written = write_seed_file(out, seed.article)
+    expected = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    assert written.read_bytes() == expected
+
+
+def test_koi8_r_is_refused_rather_than_stored_as_mojibake(tmp_path):
+    text = "Переговоры России и США о прекращении огня в Женеве продолжились в четверг."
+    path = _write(tmp_path, "019_00000000000000b3.txt", text.encode("koi8_r"))
+    with pytest.raises(SeedFileError, match="not UTF-8"):
+        read_seed_file(path, TODAY)
+
+
+def test_utf32_with_a_bom_is_decoded(tmp_path):
+    path = _write(tmp_path, "020_00000000000000b4.txt", "Текст.".encode("utf-32"))
+    assert read_seed_file(path, TODAY).article.text == "Текст."
+
+
+def test_folders_are_read_without_hidden_files_and_folders(tmp_path):
+    from newswatch.seedfile import iter_seed_paths
+
+    for name in (
+        "a/000_0000000000000001.txt",
+        ".venv/lib/LICENSE.txt",
+        "a/.hidden.txt",
+        "b/notes.md",
+        "b/c/001_0000000000000002.txt",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_seed_paths([tmp_path])]
+    assert found == ["a/000_0000000000000001.txt", "b/c/001_0000000000000002.txt"]
+
+
+def test_written_files_are_readable_by_others_and_numbering_ignores_other_files(tmp_path):
+    import os
+    import stat
+
+    (tmp_path / "20261122_report.txt").write_text("a report, not a seed file")
+    old = os.umask(0o022)
+    try:
+        path = write_seed_file(tmp_path, Article(id="4444444444444444", text="x"))
+    finally:
+        os.umask(old)
+    assert path.name == "000_4444444444444444.txt"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_sixteen_digit_running_number_is_not_taken_for_the_id(tmp_path):
+    path = _write(tmp_path, "0000000000000123_80f9698f8040a783.txt", b"Text.")
+    assert read_seed_file(path, TODAY).article.id == "80f9698f8040a783"

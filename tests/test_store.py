@@ -123,26 +123,44 @@ def test_ensure_db_shape_is_idempotent_and_repairs(db_path):
     }
 
 
+# The schema of the first release, frozen here as it shipped: if a shipped migration is ever
+# edited, this database no longer matches what the migrations expect and the test fails.
+FIRST_RELEASE_SQL = """
+CREATE TABLE "articles" (
+   "id" TEXT PRIMARY KEY, "url" TEXT, "canonical_url" TEXT, "outlet" TEXT, "language" TEXT,
+   "title" TEXT, "lead" TEXT, "text" TEXT NOT NULL, "authors" TEXT DEFAULT '[]',
+   "tags" TEXT DEFAULT '[]', "section" TEXT, "published" TEXT, "published_raw" TEXT,
+   "date" TEXT, "modified" TEXT, "image" TEXT, "fetched_at" TEXT
+);
+CREATE TABLE "_sqlite_migrations" (
+   "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT
+);
+CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
+    ON "_sqlite_migrations" ("migration_set", "name");
+INSERT INTO _sqlite_migrations (migration_set, name, applied_at)
+    VALUES ('newswatch', 'm001_create_articles', '2026-11-01 00:00:00+00:00');
+"""
+
+
 def test_an_older_database_upgrades_with_its_rows_intact(db_path):
-    # A database as the first release wrote it: only m001, no index, no search.
     db_path.parent.mkdir(parents=True)
-    old = Database(sqlite3.connect(db_path))
-    migrations.apply(old, stop_before="m002_article_provenance")
-    assert "first_seen" not in old["articles"].columns_dict
-    old["articles"].insert_all(
+    conn = sqlite3.connect(db_path)
+    conn.executescript(FIRST_RELEASE_SQL)
+    conn.executemany(
+        "INSERT INTO articles (id, text, title, authors, fetched_at) VALUES (?, ?, ?, ?, ?)",
         [
-            {
-                "id": f"{n:016x}",
-                "text": f"Стаття {n} про переговори",
-                "title": f"Заголовок {n}",
-                "authors": '["Автор"]',
-                "fetched_at": f"2026-01-0{n}T00:00:00+00:00",
-            }
+            (
+                f"{n:016x}",
+                f"Стаття {n} про переговори",
+                f"Заголовок {n}",
+                '["Автор"]',
+                f"2026-01-0{n}T00:00:00+00:00",
+            )
             for n in range(1, 4)
-        ]
+        ],
     )
-    old.conn.commit()
-    old.close()
+    conn.commit()
+    conn.close()
 
     db = open_store(db_path)
     assert [m.name for m in migrations.pending(db)] == []
@@ -150,12 +168,59 @@ def test_an_older_database_upgrades_with_its_rows_intact(db_path):
     assert [r["title"] for r in rows] == ["Заголовок 1", "Заголовок 2", "Заголовок 3"]
     assert [r["first_seen"] for r in rows] == [r["fetched_at"] for r in rows]  # backfilled
     assert rows[0]["source_file"] is None and rows[0]["authors"] == '["Автор"]'
+    assert rows[0]["sources"] == "{}"
     assert len(list(db["articles"].search("переговори"))) == 3  # old rows are searchable
-    # And a second open finds nothing left to do.
     db.close()
+    db = open_store(db_path)  # a second open finds nothing left to do
+    assert len(migrations.applied(db)) == len(migrations.pending(Database(memory=True)))
+
+
+def test_a_seed_file_never_overwrites_a_crawled_article(db_path):
     db = open_store(db_path)
-    assert len(migrations.applied(db)) == 3
-    assert db["articles"].get("0000000000000001")["sources"] == "{}"
+    crawled = Article(
+        id="00000000000000f1",
+        url="https://www.unian.ua/x-1.html",
+        title="T",
+        lead="L",
+        text="Body.",
+    )
+    save_article(db, crawled, SEEN)
+    from newswatch.seedfile import article_seed_text, parse_seed_text
+
+    exported = parse_seed_text(article_seed_text(crawled))  # as export writes it, read back
+    seed = Article(
+        id="00000000000000f1", text=exported.body, source_file="000_00000000000000f1.txt"
+    )
+    assert save_article(db, seed, SEEN) == "unchanged"
+    row = db["articles"].get("00000000000000f1")
+    assert (row["title"], row["lead"], row["text"], row["source_file"]) == ("T", "L", "Body.", None)
+
+
+def test_a_failed_commit_leaves_no_transaction_open(db_path, mocker):
+    from newswatch.store import write_transaction
+
+    db = open_store(db_path)
+    real = db.conn
+
+    class FailingCommit:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return real.execute(sql, *args)
+
+    db.conn = FailingCommit()
+    try:
+        with write_transaction(db):
+            db.execute("INSERT INTO articles (id, text) VALUES ('00000000000000f2', 'x')")
+    except sqlite3.OperationalError:
+        pass
+    db.conn = real
+    assert not real.in_transaction
+    assert save_article(db, Article(id="00000000000000f3", text="y"), SEEN) == "new"
+    assert db["articles"].count == 1
 
 
 def test_db_path_resolution(monkeypatch, tmp_path):

@@ -43,6 +43,13 @@ def _unique_lines(values: list[str] | None) -> list[str]:
     return list(seen)
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _visible(text: str) -> bool:
+    return bool(text.translate(_INVISIBLE).strip())
+
+
 def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
     """Normalise `article` in place; return (stats key, detail) notes on what was rejected
     or derived.
@@ -53,9 +60,9 @@ def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
     notes: list[tuple[str, str]] = []
     for name in ("title", "lead", "section", "url", "canonical_url", "image", "language"):
         setattr(article, name, _line(getattr(article, name)))
-    # The body keeps its lines and paragraphs as they are (a seed file's text is stored exactly);
-    # only the Unicode form and the line endings are made uniform.
-    article.text = unicodedata.normalize("NFC", article.text or "").replace("\r\n", "\n")
+    # The body is stored exactly as it came: extraction already made it clean NFC paragraphs,
+    # and a seed file's text must read back byte for byte.
+    article.text = article.text or ""
     article.authors = _unique_lines(article.authors)
     article.tags = _unique_lines(article.tags)
 
@@ -68,7 +75,7 @@ def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
     article.id = article.id.lower()
     if not ID_PATTERN.match(article.id):
         raise DropItem(f"malformed id {article.id!r}: not 16 hex digits")
-    if not article.text.strip() and not article.title:
+    if not _visible(article.text) and not article.title:
         raise DropItem(f"article {article.id} has neither title nor text")
 
     if article.outlet not in OUTLETS:
@@ -96,10 +103,14 @@ def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
                 ("date_rejected", f"{article.date!r}: no such date, future or before 1990")
             )
             article.date = None
+        else:
+            article.date = day.isoformat()
     if article.modified:
         moment = parse_datetime(article.modified, local_tz)
         article.modified = moment.isoformat(timespec="seconds") if moment else None
 
+    if article.language:
+        article.language = article.language.lower().replace("_", "-").split("-")[0][:2] or None
     if not article.language:
         article.language = detect_language(
             " ".join(filter(None, (article.title, article.lead, article.text)))

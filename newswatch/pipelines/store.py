@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.store import open_store, resolve_db_path, save_article
 
+logger = logging.getLogger(__name__)
+
 
 class StorePipeline:
-    """Inserts new articles and updates changed ones; counts new / updated / unchanged."""
+    """Inserts new articles and updates changed ones; counts new / updated / unchanged.
 
-    def __init__(self, db_path, stats):
+    When the database refuses a write (disk full, read-only file, locked for longer than the
+    busy timeout) nothing half-written remains (each article is one transaction); the error is
+    logged once, counted in newswatch/store/errors, and the crawl is stopped with the reason
+    `store_error`, so that no more pages are fetched only to be lost."""
+
+    def __init__(self, db_path, stats, crawler=None):
         self.db_path = db_path
         self.stats = stats
+        self.crawler = crawler
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(resolve_db_path(settings=crawler.settings), crawler.stats)
+        return cls(resolve_db_path(settings=crawler.settings), crawler.stats, crawler)
 
     def open_spider(self):
         self.db = open_store(self.db_path)
@@ -30,6 +44,19 @@ class StorePipeline:
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        outcome = save_article(self.db, item, iso_utc(utc_now()))
+        try:
+            outcome = save_article(self.db, item, iso_utc(utc_now()))
+        except sqlite3.Error as error:
+            self._stop(error)
+            raise DropItem(f"article {item.id} not stored: {error}") from error
         self.stats.inc_value(f"newswatch/store/{outcome}")
         return item
+
+    def _stop(self, error: sqlite3.Error) -> None:
+        self.stats.inc_value("newswatch/store/errors")
+        if self.stats.get_value("newswatch/store/error") is None:
+            message = f"cannot write to the database {self.db_path}: {error}"
+            self.stats.set_value("newswatch/store/error", message)
+            logger.error("%s; stopping the crawl", message)
+            if self.crawler is not None and self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_error"))

@@ -29,11 +29,13 @@ class NewswatchSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         if store_needs_seeds(self.settings):
-            self.logger.info(
-                "new store: importing the seed documents from %s", seeds_dir(self.settings)
-            )
-            for article in self.read_seed_articles([seeds_dir(self.settings)], "first_use"):
-                yield article
+            folder = seeds_dir(self.settings)
+            if folder.is_dir():
+                self.logger.info("new store: importing the seed documents from %s", folder)
+                for article in self.read_seed_articles([folder], "first_use"):
+                    yield article
+            else:
+                self.logger.warning("new store, but no seed documents at %s", folder)
         async for output in self.discover():
             yield output
 

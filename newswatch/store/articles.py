@@ -54,6 +54,10 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
             db["articles"].insert({**row, "first_seen": seen_at})
             return "new"
         stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
+        if article.source_file and stored.get("url"):
+            # A seed file of an article the crawler fetched (an export read back in, say) holds
+            # its title, lead and body as one text: the crawled fields stand.
+            return "unchanged"
         merged = _merge(stored, row)
         if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
             return "unchanged"

@@ -24,10 +24,9 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
 @dataclass(frozen=True)
 class DerivedObject:
-    kind: str  # table | trigger | index | view
+    kind: str  # table | trigger | index
     name: str
     sql: str
-    rebuild_fts: bool = False
 
 
 def _fts_objects(table: str) -> list[DerivedObject]:
@@ -44,7 +43,6 @@ def _fts_objects(table: str) -> list[DerivedObject]:
             fts,
             f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({cols}, "
             f"tokenize='{FTS_TOKENIZE}', content=[{table}])",
-            rebuild_fts=True,
         ),
         DerivedObject(
             "trigger",
@@ -72,55 +70,53 @@ def _fts_objects(table: str) -> list[DerivedObject]:
 
 def _index(table: str, *columns: str) -> DerivedObject:
     name = f"idx_{table}_{'_'.join(columns)}"
-    return DerivedObject(
-        "index",
-        name,
-        f"CREATE INDEX [{name}] ON [{table}] ({', '.join(f'[{c}]' for c in columns)})",
-    )
+    cols = ", ".join(f"[{c}]" for c in columns)
+    return DerivedObject("index", name, f"CREATE INDEX [{name}] ON [{table}] ({cols})")
 
 
-DERIVED_OBJECTS: list[DerivedObject] = [
-    *_fts_objects("articles"),
+FTS_OBJECTS: list[DerivedObject] = _fts_objects("articles")
+INDEXES: list[DerivedObject] = [
     _index("articles", "outlet"),
     _index("articles", "date"),
     _index("articles", "published"),
     _index("articles", "canonical_url"),
 ]
+# Views are added here by the issues that define them.
+VIEWS: list[DerivedObject] = []
 
 
 def _squash(sql: str | None) -> str:
     return re.sub(r"\s+", " ", sql or "").strip()
 
 
-def _out_of_shape(db: Database) -> list[DerivedObject]:
-    present = {
-        name: sql
-        for name, sql in db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
-        ).fetchall()
-    }
-    return [obj for obj in DERIVED_OBJECTS if _squash(present.get(obj.name)) != _squash(obj.sql)]
+def _out_of_shape(db: Database, objects: list[DerivedObject]) -> list[DerivedObject]:
+    present = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
+    return [obj for obj in objects if _squash(present.get(obj.name)) != _squash(obj.sql)]
+
+
+def _recreate(db: Database, objects: list[DerivedObject]) -> None:
+    for obj in objects:
+        db.execute(f"DROP {obj.kind.upper()} IF EXISTS [{obj.name}]")
+    for obj in objects:
+        db.execute(obj.sql)
 
 
 def ensure_db_shape(db: Database) -> list[str]:
     """Create or re-create every derived object that is missing or differs from its definition;
-    return the names of those (re)built. Idempotent and safe to run from several processes."""
-    if not _out_of_shape(db):
+    return the names of those (re)built. Idempotent and safe to run from several processes.
+
+    The full-text index is one unit: if its table or any trigger is off, all four are re-created
+    and the index rebuilt from `articles`, so no row written meanwhile is left unindexed."""
+    everything = FTS_OBJECTS + INDEXES + VIEWS
+    if not _out_of_shape(db, everything):
         return []
     with write_transaction(db):
-        stale = _out_of_shape(db)  # another process may have fixed it while we waited
-        rebuild = False
-        for obj in stale:
-            if obj.kind == "table":
-                # A content table change invalidates the triggers too: drop them with it.
-                for trig in (o for o in DERIVED_OBJECTS if o.kind == "trigger"):
-                    db.execute(f"DROP TRIGGER IF EXISTS [{trig.name}]")
-            db.execute(f"DROP {obj.kind.upper()} IF EXISTS [{obj.name}]")
-            db.execute(obj.sql)
-            rebuild = rebuild or obj.rebuild_fts
-        # Triggers dropped alongside a re-created table must come back too.
-        for obj in _out_of_shape(db):
-            db.execute(obj.sql)
-        if rebuild:
+        rebuilt: list[str] = []
+        if _out_of_shape(db, FTS_OBJECTS):  # checked again under the lock
+            _recreate(db, FTS_OBJECTS)
             db.execute("INSERT INTO [articles_fts]([articles_fts]) VALUES('rebuild')")
-    return [obj.name for obj in stale]
+            rebuilt += [obj.name for obj in FTS_OBJECTS]
+        for obj in _out_of_shape(db, INDEXES + VIEWS):
+            _recreate(db, [obj])
+            rebuilt.append(obj.name)
+    return rebuilt

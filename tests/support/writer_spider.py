@@ -18,7 +18,12 @@ class WriterSpider(NewswatchSpider):
         self.prefix = prefix
 
     async def discover(self):
+        import asyncio
+
         for n in range(self.count):
+            # Spread the writes over a few seconds, so that the other process's writes
+            # certainly fall among them.
+            await asyncio.sleep(0.002)
             yield Article(
                 url=f"https://www.unian.ua/politics/{self.prefix}-{n:08d}.html",
                 title=f"Стаття {n}",
