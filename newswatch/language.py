@@ -2,7 +2,8 @@
 
 Ukrainian and Russian share most of the Cyrillic alphabet, but each has letters the other lacks
 (і ї є ґ against ы э ъ ё) and a handful of very frequent short words. Counting both tells them
-apart on a headline; on a text with neither, the result is None rather than a guess.
+apart on almost any text; a short one with neither (a headline) is decided by which language's
+dictionary knows more of its words, and a text that no test decides is None rather than a guess.
 """
 
 from __future__ import annotations
@@ -107,5 +108,17 @@ def detect_language(text: str | None) -> str | None:
         if word in _RU_WORDS:
             ru += 2
     if uk == ru:
+        return _by_dictionary(sample)
+    return "uk" if uk > ru else "ru"
+
+
+def _by_dictionary(text: str) -> str | None:
+    """Ukrainian or Russian by how many of the words each language's dictionary knows
+    (simplemma's word lists, loaded on first use): for headlines with neither language's own
+    letters ("Макрон назначил премьер-министром...")."""
+    from simplemma import in_target_language
+
+    uk, ru = in_target_language(text, lang="uk"), in_target_language(text, lang="ru")
+    if abs(uk - ru) < 0.1:
         return None
     return "uk" if uk > ru else "ru"

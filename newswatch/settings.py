@@ -19,6 +19,24 @@ NEWSWATCH_DB = os.environ.get("NEWSWATCH_DB") or "data/newswatch.db"
 # the five seed documents bundled with newswatch.
 NEWSWATCH_SEEDS = os.environ.get("NEWSWATCH_SEEDS", "")
 
+# Fetch every request from this local server instead of the site (tests and benchmarks):
+# https://host/path is fetched as <NEWSWATCH_MIRROR>/host/path. Empty: the live sites.
+NEWSWATCH_MIRROR = os.environ.get("NEWSWATCH_MIRROR", "")
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt is even consulted: a stored article is never requested again.
+    "newswatch.middlewares.SkipKnownArticlesMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newswatch.middlewares.BackoffRetryMiddleware": 550,
+    "newswatch.middlewares.ConditionalGetMiddleware": 560,
+    "newswatch.middlewares.MirrorMiddleware": 990,
+}
+
+EXTENSIONS = {
+    "newswatch.extensions.StatsDumpFile": 0,  # with STATS_DUMP_FILE=path: final stats as JSON
+}
+STATS_DUMP_FILE = ""
+
 ITEM_PIPELINES = {
     "newswatch.pipelines.NormalisePipeline": 100,
     "newswatch.pipelines.StorePipeline": 900,
@@ -37,6 +55,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry when the server names no Retry-After
+RETRY_BACKOFF_MAX = 300.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

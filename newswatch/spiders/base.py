@@ -7,14 +7,20 @@ route; they implement `discover()`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import Request
 
-from newswatch.dates import utc_now
+from newswatch.dates import parse_date, utc_now
+from newswatch.discovery import DiscoveryError, parse_feed, parse_sitemap, sitemap_period_end
+from newswatch.extraction import ExtractionError, extract_article
 from newswatch.items import Article
+from newswatch.outlets import OUTLETS, outlet_for_url
 from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
 from newswatch.seeds import seeds_dir, store_needs_seeds
 
@@ -62,3 +68,123 @@ class NewswatchSpider(scrapy.Spider):
                 self.warnings.append(f"{path}: {warning}")
             self.crawler.stats.inc_value(f"newswatch/{kind}/read")
             yield seed.article
+
+
+def _days_back(since: date, today: date) -> Iterator[date]:
+    day = today
+    while day >= since:
+        yield day
+        day -= timedelta(days=1)
+
+
+class OutletSpider(NewswatchSpider):
+    """Base of the five outlet spiders: they declare where articles are listed, this routes.
+
+    Monitoring mode (the default) reads `feeds` and `news_sitemaps`, fetched with conditional
+    GET. Backfill mode (`-a since=YYYY-MM-DD`) walks `sitemap_indexes` (following the dated
+    child sitemaps that reach back to `since`) and the daily `archive_pages`, back to that date
+    and no further. Every article link on the outlet's own domains that matches `article_url`
+    is requested, unless the store already holds it; the page goes to `extract_article`.
+    """
+
+    feeds: tuple[str, ...] = ()
+    news_sitemaps: tuple[str, ...] = ()
+    sitemap_indexes: tuple[str, ...] = ()
+    archive_pages: tuple[str, ...] = ()
+    """strftime patterns of daily archive pages, e.g. https://www.unian.ua/news/archive/%Y%m%d"""
+    archive_links: str = "a::attr(href)"
+    article_url: re.Pattern = re.compile(r".")
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "name", None) in OUTLETS:
+            cls.allowed_domains = list(OUTLETS[cls.name].domains)
+
+    def __init__(self, since: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.since = parse_date(since) if since else None
+        if since and self.since is None:
+            raise ValueError(f"since={since!r}: expected a date, YYYY-MM-DD")
+
+    async def discover(self) -> AsyncIterator[Any]:
+        if self.since is None:
+            for url in self.feeds:
+                yield self._listing(url, self.parse_feed, "feed", conditional=True)
+            for url in self.news_sitemaps:
+                yield self._listing(url, self.parse_sitemap, "sitemap", conditional=True)
+            return
+        for url in self.sitemap_indexes:
+            yield self._listing(url, self.parse_sitemap, "sitemap")
+        for day in _days_back(self.since, utc_now().date()):
+            for pattern in self.archive_pages:
+                yield self._listing(day.strftime(pattern), self.parse_archive, "archive")
+
+    def _listing(self, url: str, callback, kind: str, conditional: bool = False) -> Request:
+        meta = {"page_kind": kind, "handle_httpstatus_list": [304]}
+        if conditional:
+            meta["conditional"] = True
+        return Request(url, callback=callback, meta=meta, dont_filter=conditional)
+
+    def article_request(self, url: str, published: datetime | None = None) -> Request | None:
+        """A request for `url` if it is one of this outlet's articles (and, in backfill mode,
+        not listed as older than `since`); None otherwise."""
+        url = url.strip()
+        if outlet_for_url(url) != self.name or not self.article_url.search(url):
+            self.crawler.stats.inc_value("newswatch/discovery/not_an_article")
+            return None
+        if self.since and published and published.date() < self.since:
+            return None
+        self.crawler.stats.inc_value("newswatch/discovery/article_links")
+        return Request(url, callback=self.parse_article, meta={"page_kind": "article"})
+
+    def _unchanged(self, response) -> bool:
+        return response.status == 304
+
+    def parse_feed(self, response):
+        if self._unchanged(response):
+            return
+        try:
+            entries = parse_feed(response.body)
+        except DiscoveryError as error:
+            self._listing_error(response, error)
+            return
+        for entry in entries:
+            if request := self.article_request(entry.url, entry.published):
+                yield request
+
+    def parse_sitemap(self, response):
+        if self._unchanged(response):
+            return
+        try:
+            sitemap = parse_sitemap(response.body)
+        except DiscoveryError as error:
+            self._listing_error(response, error)
+            return
+        for entry in sitemap.entries:
+            if sitemap.is_index:
+                end = sitemap_period_end(entry.url)
+                if self.since and end is not None and end < self.since:
+                    continue
+                if self.since is None and end is not None:
+                    continue  # monitoring reads the news sitemaps, not the archive
+                yield self._listing(entry.url, self.parse_sitemap, "sitemap")
+            elif request := self.article_request(entry.url, entry.published):
+                yield request
+
+    def parse_archive(self, response):
+        for href in response.css(self.archive_links).getall():
+            if request := self.article_request(response.urljoin(href)):
+                yield request
+
+    def parse_article(self, response):
+        try:
+            yield extract_article(response.text, response.url, now=utc_now())
+        except (ExtractionError, AttributeError) as error:
+            self.crawler.stats.inc_value("newswatch/extraction/no_article")
+            self.logger.warning("no article extracted from %s: %s", response.url, error)
+
+    def _listing_error(self, response, error: Exception) -> None:
+        self.crawler.stats.inc_value(f"newswatch/discovery/unreadable_{response.meta['page_kind']}")
+        self.logger.warning(
+            "cannot read %s %s: %s", response.meta["page_kind"], response.url, error
+        )

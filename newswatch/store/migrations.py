@@ -53,3 +53,11 @@ def m002_article_provenance(db: Database) -> None:
 def m003_article_sources(db: Database) -> None:
     """Which source (JSON-LD, meta, outlet selectors, ...) gave each extracted field."""
     db["articles"].add_column("sources", str, not_null_default="{}")
+
+
+@migrations()
+def m004_http_validators(db: Database) -> None:
+    """ETag / Last-Modified of each feed and sitemap, for conditional GET."""
+    db["http_validators"].create(
+        {"url": str, "etag": str, "last_modified": str, "checked_at": str}, pk="url"
+    )

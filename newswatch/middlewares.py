@@ -1,0 +1,202 @@
+"""Downloader middlewares: what happens to a request between a spider and the network.
+
+- ConditionalGetMiddleware: feeds and sitemaps are fetched with If-None-Match /
+  If-Modified-Since; an unchanged one costs one request and no parsing (a 304 reaches the
+  spider, which stops there).
+- SkipKnownArticlesMiddleware: an article request whose canonical URL or id the store already
+  holds is never sent.
+- BackoffRetryMiddleware: 429 and 5xx are retried after the wait the server's Retry-After
+  asks, or with exponential back-off.
+- MirrorMiddleware: with NEWSWATCH_MIRROR set (tests, benchmarks), every request is fetched from
+  that local server instead of the site, and the response keeps the site's URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from newswatch.dates import iso_utc, utc_now
+from newswatch.keys import article_id, canonical_url
+from newswatch.store import open_store, resolve_db_path, write_transaction
+
+
+def site_url(request: Request) -> str:
+    """The URL on the outlet's site, also for a request the mirror redirected locally."""
+    return request.meta.get("mirror_of", request.url)
+
+
+class _StoreMiddleware:
+    """Opens the store when the spider opens, closes it when the spider closes."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        from scrapy import signals
+
+        crawler.signals.connect(middleware._close, signal=signals.spider_closed)
+        return middleware
+
+    @property
+    def store(self):
+        if self.db is None:
+            self.db = open_store(resolve_db_path(settings=self.crawler.settings))
+        return self.db
+
+    def _close(self):
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+class ConditionalGetMiddleware(_StoreMiddleware):
+    """For requests with meta["conditional"]: send the validators the last 200 carried; save
+    the new ones; count 304s in newswatch/conditional/not_modified."""
+
+    def process_request(self, request: Request):
+        if not request.meta.get("conditional") or "mirror_of" in request.meta:
+            return None
+        row = self.store.execute(
+            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [site_url(request)]
+        ).fetchone()
+        if row:
+            etag, modified = row
+            if etag:
+                request.headers.setdefault(b"If-None-Match", etag)
+            if modified:
+                request.headers.setdefault(b"If-Modified-Since", modified)
+            self.stats.inc_value("newswatch/conditional/sent")
+        return None
+
+    def process_response(self, request: Request, response):
+        if not request.meta.get("conditional"):
+            return response
+        if response.status == 304:
+            self.stats.inc_value("newswatch/conditional/not_modified")
+        elif response.status == 200:
+            etag = response.headers.get(b"ETag")
+            modified = response.headers.get(b"Last-Modified")
+            if etag or modified:
+                with write_transaction(self.store):
+                    self.store["http_validators"].upsert(
+                        {
+                            "url": site_url(request),
+                            "etag": etag.decode("latin-1") if etag else None,
+                            "last_modified": modified.decode("latin-1") if modified else None,
+                            "checked_at": iso_utc(utc_now()),
+                        },
+                        pk="url",
+                    )
+        return response
+
+
+class SkipKnownArticlesMiddleware(_StoreMiddleware):
+    """Drops article requests (meta["page_kind"] == "article") for articles already stored,
+    by canonical URL or id; counts them in newswatch/skipped/known."""
+
+    def process_request(self, request: Request):
+        if request.meta.get("page_kind") != "article" or "mirror_of" in request.meta:
+            return None
+        url = canonical_url(request.url)
+        known = self.store.execute(
+            "SELECT 1 FROM articles WHERE id = ? OR canonical_url = ? LIMIT 1",
+            [article_id(request.url), url],
+        ).fetchone()
+        if known:
+            self.stats.inc_value("newswatch/skipped/known")
+            raise IgnoreRequest(f"already stored: {url}")
+        return None
+
+
+class MirrorMiddleware:
+    """Fetch `https://host/path?q` from `<NEWSWATCH_MIRROR>/host/path?q` instead."""
+
+    def __init__(self, mirror: str):
+        self.mirror = mirror.rstrip("/")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mirror = crawler.settings.get("NEWSWATCH_MIRROR")
+        if not mirror:
+            raise NotConfigured
+        return cls(mirror)
+
+    def process_request(self, request: Request):
+        if request.url.startswith(self.mirror) or "mirror_of" in request.meta:
+            return None
+        parts = urlsplit(request.url)
+        query = f"?{parts.query}" if parts.query else ""
+        mirrored = f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}"
+        meta = {**request.meta, "mirror_of": request.url, "allow_offsite": True}
+        return request.replace(url=mirrored, meta=meta)
+
+    def process_response(self, request: Request, response):
+        original = request.meta.get("mirror_of")
+        return response.replace(url=original) if original else response
+
+
+def retry_delay(
+    retry_after: bytes | str | None,
+    attempt: int,
+    base: float,
+    cap: float,
+    now: datetime | None = None,
+) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): what the server's Retry-After
+    asks (seconds or an HTTP date), else exponential back-off `base * 2**(attempt-1)`, with at
+    most `cap` either way."""
+    if isinstance(retry_after, bytes):
+        retry_after = retry_after.decode("latin-1")
+    if retry_after:
+        value = retry_after.strip()
+        if value.isdigit():
+            return min(float(value), cap)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            seconds = (when - (now or datetime.now(UTC))).total_seconds()
+            return min(max(seconds, 0.0), cap)
+    return min(base * 2 ** (attempt - 1), cap)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting before each retry of a 429 / 5xx response: as long as
+    the server's Retry-After asks, else with exponential back-off (RETRY_BACKOFF_BASE seconds,
+    doubling, at most RETRY_BACKOFF_MAX). Waits are counted in newswatch/retry/waited_s."""
+
+    def __init__(self, settings, crawler=None):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 300.0)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings, crawler)
+        middleware.crawler = crawler
+        return middleware
+
+    async def process_response(self, request: Request, response):
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        attempt = request.meta.get("retry_times", 0) + 1
+        if attempt <= self.max_retry_times:
+            delay = retry_delay(response.headers.get(b"Retry-After"), attempt, self.base, self.cap)
+            if delay > 0:
+                if self.crawler is not None:
+                    self.crawler.stats.inc_value("newswatch/retry/waited_s", round(delay, 3))
+                await asyncio.sleep(delay)
+        return super().process_response(request, response)

@@ -1,0 +1,171 @@
+"""The five outlet spiders: an offline smoke test over every registered spider, and each spider
+run end to end against the hand-written demo pages served from a local server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import UTC, date, datetime
+
+import pytest
+from conftest import REPO
+from scrapy import Request
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.test import get_crawler
+
+from newswatch.fixtures import DEMO_DIR, load_fixtures, serve_fixtures
+from newswatch.outlets import OUTLETS, outlet_for_url
+from newswatch.runner import project_settings
+
+OUTLET_NAMES = sorted(OUTLETS)
+LOADER = SpiderLoader.from_settings(project_settings())
+GOLDEN = REPO / "tests" / "golden" / "handwritten"
+
+
+def test_exactly_the_five_outlets_are_registered():
+    assert sorted(LOADER.list()) == OUTLET_NAMES
+
+
+def _requests(spider) -> list[Request]:
+    async def collect():
+        return [r async for r in spider.discover()]
+
+    return asyncio.run(collect())
+
+
+@pytest.mark.parametrize("name", OUTLET_NAMES)
+def test_monitoring_mode_asks_for_the_outlets_own_feeds(name):
+    cls = LOADER.load(name)
+    spider = cls.from_crawler(get_crawler(cls))
+    requests = _requests(spider)
+    assert requests, "no feed or sitemap to start from"
+    for request in requests:
+        assert outlet_for_url(request.url) == name or "themoscowtimes.com" in request.url
+        assert request.meta["conditional"] is True  # ETag / Last-Modified
+    assert set(spider.allowed_domains) == set(OUTLETS[name].domains)
+
+
+@pytest.mark.parametrize("name", OUTLET_NAMES)
+def test_backfill_mode_walks_archives_back_to_the_date(name, mocker):
+    cls = LOADER.load(name)
+    mocker.patch(
+        "newswatch.spiders.base.utc_now", return_value=datetime(2026, 11, 22, 12, tzinfo=UTC)
+    )
+    spider = cls.from_crawler(get_crawler(cls), since="2026-11-19")
+    requests = _requests(spider)
+    assert requests
+    assert all(not r.meta.get("conditional") for r in requests)
+    archives = [r.url for r in requests if r.meta["page_kind"] == "archive"]
+    if cls.archive_pages:  # one page per day and archive, 22nd back to the 19th, no further
+        assert len(archives) == 4 * len(cls.archive_pages)
+        assert not any("20261118" in u or "2026/11/18" in u for u in archives)
+
+
+def test_a_bad_since_is_refused():
+    cls = LOADER.load("unian")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        cls.from_crawler(get_crawler(cls), since="19.11.2026")
+
+
+def test_article_links_are_filtered_to_the_outlets_articles():
+    cls = LOADER.load("moscowtimes")
+    spider = cls.from_crawler(get_crawler(cls))
+    assert spider.article_request("https://www.themoscowtimes.com/2026/11/19/x-a93412")
+    assert spider.article_request("https://www.moscowtimes.ru/2026/11/19/y-a183517")
+    assert spider.article_request("https://www.themoscowtimes.com/news") is None  # a section
+    assert spider.article_request("https://evil.example/2026/11/19/x-a1") is None  # offsite
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+
+def _crawl(name: str, base: str, db, *args: str) -> dict:
+    stats_file = db.parent / f"{name}-stats.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            name,
+            *args,
+            "-s",
+            f"NEWSWATCH_MIRROR={base}",
+            "-s",
+            f"NEWSWATCH_DB={db}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "LOG_LEVEL=WARNING",
+            "-s",
+            f"STATS_DUMP_FILE={stats_file}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(stats_file.read_text())
+
+
+def _demo_articles(name: str) -> dict[str, dict]:
+    return {
+        json.loads(g.read_text())["url"]: json.loads(g.read_text())
+        for g in (GOLDEN / name).glob("*.json")
+    }
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_fixtures([DEMO_DIR]) as base:
+        yield base
+
+
+@pytest.mark.parametrize("name", OUTLET_NAMES)
+def test_each_spider_crawls_its_demo_pages_end_to_end(name, server, tmp_path):
+    db = tmp_path / "e2e.db"
+    stats = _crawl(name, server, db)
+    expected = _demo_articles(name)
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = {
+            r["url"]: r for r in conn.execute("SELECT * FROM articles WHERE outlet = ?", [name])
+        }
+    assert set(rows) == set(expected)  # every article the feeds list, nothing else
+    for url, golden in expected.items():
+        row = rows[url]
+        assert row["title"] == golden["title"]
+        assert row["published"] == golden["published"]
+        assert row["language"] == golden["language"]
+        assert json.loads(row["authors"]) == golden["authors"]
+        assert row["text"].split("\n\n")[0] == golden["first_paragraph"]
+    assert stats["newswatch/store/new"] == len(expected) + 5  # + the seeds on first use
+    assert stats.get("log_count/ERROR", 0) == 0
+
+    # A second crawl: every feed answers 304 and no article is requested again.
+    again = _crawl(name, server, db)
+    feeds = len(LOADER.load(name).feeds) + len(LOADER.load(name).news_sitemaps)
+    assert again["newswatch/conditional/not_modified"] == feeds
+    assert again.get("newswatch/store/new", 0) == 0
+    assert again.get("newswatch/discovery/article_links", 0) == 0
+
+
+def test_backfill_finds_articles_on_archive_pages_and_sitemaps(server, tmp_path):
+    db = tmp_path / "backfill.db"
+    stats = _crawl("rbc", server, db, "-a", "since=2026-11-19")
+    listed = {u for u, f in load_fixtures([DEMO_DIR / "rbc"]).items() if f.page_kind == "archive"}
+    assert listed  # the demo has the archive page of 2026-11-19
+    with closing(sqlite3.connect(db)) as conn:
+        stored = {r[0] for r in conn.execute("SELECT url FROM articles WHERE outlet='rbc'")}
+    assert len(stored) == 3  # the three articles on that day's archive page
+    assert stats.get("newswatch/conditional/sent", 0) == 0
+    sputnik = _crawl("sputnik", server, tmp_path / "sp.db", "-a", f"since={date(2026, 11, 1)}")
+    assert sputnik["newswatch/store/new"] == 6 + 5  # the November sitemap's six, + the seeds
