@@ -151,6 +151,57 @@ def export(directory: Path, since: str | None, outlet: str | None, db_path: Path
     )
 
 
+EXTRACT_FIELDS = (
+    "id",
+    "url",
+    "canonical_url",
+    "outlet",
+    "language",
+    "title",
+    "lead",
+    "text",
+    "authors",
+    "tags",
+    "section",
+    "published",
+    "date",
+    "image",
+    "sources",
+)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+def extract(file: Path, url: str) -> None:
+    """Extract the article from a saved page FILE, offline, and print it as one JSON object.
+
+    The same extraction a crawl runs: structured data first, then the outlet's selectors, then
+    a general extractor for the body. A file that cannot be read is one line on stderr.
+    """
+    import json
+
+    from w3lib.encoding import html_to_unicode
+
+    from newswatch.dates import utc_now
+    from newswatch.extraction import ExtractionError, extract_article
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        _fail(f"cannot read {file}: {error.strerror or error}")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _fail(f"{file}: binary data, not an HTML page")
+    _, html = html_to_unicode(None, data)
+    try:
+        article = extract_article(html, url, now=utc_now())
+    except ExtractionError as error:
+        _fail(f"{file}: {error}")
+    click.echo(
+        json.dumps({name: getattr(article, name) for name in EXTRACT_FIELDS}, ensure_ascii=False)
+    )
+
+
 @main.command()
 @db_option
 def summary(db_path: Path | None) -> None:

@@ -9,10 +9,7 @@ dictionary knows more of its words, and a text that no test decides is None rath
 from __future__ import annotations
 
 import re
-import unicodedata
 
-_UK_LETTERS = frozenset("іїєґ")
-_RU_LETTERS = frozenset("ыэъё")
 _UK_WORDS = frozenset(
     [
         "й",
@@ -73,35 +70,29 @@ _RU_WORDS = frozenset(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z\u00c0-\u024f]")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_UK_ONLY = re.compile(r"[іїєґ]")
+_RU_ONLY = re.compile(r"[ыэъё]")
+
+
 def detect_language(text: str | None) -> str | None:
-    """ISO 639-1 code of `text` (en, uk, ru, or the script's main language), None if unsure."""
+    """ISO 639-1 code of `text` (en, uk, ru; ar for Arabic script), None if unsure."""
     if not text:
         return None
-    sample = text[:20000].lower()
-    cyrillic = latin = arabic = 0
-    uk = ru = 0
-    for ch in sample:
-        if not ch.isalpha():
-            continue
-        if "\u0400" <= ch <= "\u04ff":
-            cyrillic += 1
-            if ch in _UK_LETTERS:
-                uk += 1
-            elif ch in _RU_LETTERS:
-                ru += 1
-        elif ch.isascii():
-            latin += 1
-        elif "\u0600" <= ch <= "\u06ff":
-            arabic += 1
-        elif unicodedata.category(ch).startswith("L") and ch < "\u0250":
-            latin += 1
-    total = cyrillic + latin + arabic
-    if total < 2:
+    sample = text[:5000].lower()
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    arabic = len(_ARABIC.findall(sample))
+    if cyrillic + latin + arabic < 2:
         return None
     if arabic > max(cyrillic, latin):
         return "ar"
     if latin >= cyrillic:
         return "en"
+    uk = len(_UK_ONLY.findall(sample))
+    ru = len(_RU_ONLY.findall(sample))
     for word in _WORD.findall(sample):
         if word in _UK_WORDS:
             uk += 2

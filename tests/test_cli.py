@@ -198,3 +198,65 @@ def test_scrapy_project_loads():
     )
     assert result.returncode == 0, result.stderr
     assert "import" not in result.stdout.split()  # the import spider is no outlet
+
+
+def test_extract_prints_one_json_object_for_a_saved_page(shared):
+    import json
+
+    page = shared / "fixtures/pravda/fundus_Pravda_2025_10_24_epravda_813313.html"
+    url = (
+        "https://epravda.com.ua/tehnologiji/"
+        "yak-v-ukrajini-diyatimut-limiti-dlya-gravciv-azartnih-igor-813313/"
+    )
+    result = run_newswatch("extract", str(page), "--url", url)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    article = json.loads(line)
+    assert list(article) == [
+        "id",
+        "url",
+        "canonical_url",
+        "outlet",
+        "language",
+        "title",
+        "lead",
+        "text",
+        "authors",
+        "tags",
+        "section",
+        "published",
+        "date",
+        "image",
+        "sources",
+    ]
+    assert article["title"] == "В Україні вперше встановлять ліміти для гравців азартних ігор"
+    assert article["published"] == "2025-10-24T15:26:00+03:00"  # naive Kyiv time, summer offset
+    assert article["outlet"] == "pravda" and article["language"] == "uk"
+    assert article["sources"]["title"] == "json-ld"
+
+
+@pytest.mark.parametrize("content", [None, b"\x00\x01\x02binary\x00", b""])
+def test_extract_gives_one_line_for_a_file_it_cannot_read(tmp_path, content):
+    path = tmp_path / "page.html"
+    if content is not None:
+        path.write_bytes(content)
+    result = run_newswatch("extract", str(path), "--url", "https://www.unian.ua/x-12345678.html")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("newswatch: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_extract_decodes_a_windows_1251_page(tmp_path):
+    import json
+
+    html = (
+        '<html><head><meta charset="windows-1251"><title>Переговоры в Женеве</title></head>'
+        "<body><h1>Переговоры в Женеве</h1><div class='article-text'><p>Россия и США "
+        "провели переговоры о прекращении огня.</p></div></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_bytes(html.encode("cp1251"))
+    result = run_newswatch("extract", str(path), "--url", "https://www.unian.net/x-12345678.html")
+    article = json.loads(result.stdout)
+    assert article["title"] == "Переговоры в Женеве" and article["language"] == "ru"
+    assert article["text"] == "Россия и США провели переговоры о прекращении огня."

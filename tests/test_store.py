@@ -24,8 +24,11 @@ def test_fresh_database_has_the_documented_schema(db_path):
     assert db["articles"].detect_fts() == "articles_fts"
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = [m.name for m in migrations.applied(db)]
-    assert applied[:3] == ["m001_create_articles", "m002_article_provenance",
-                           "m003_article_sources"]
+    assert applied[:3] == [
+        "m001_create_articles",
+        "m002_article_provenance",
+        "m003_article_sources",
+    ]
     assert applied == [m.name for m in migrations.pending(Database(memory=True))]
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

@@ -174,9 +174,7 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Arti
     found.offer("section", section_in_title, "title")
     _image(found, sel, meta, ld, rules, url)
 
-    # The body: the lead and paragraphs are read after clutter is removed from the page.
     lead = _select(sel, rules.lead)
-    drop_clutter(sel, rules.remove)
     paragraphs, body_source = _body(sel, rules, ld, html, url)
     if lead:
         found.offer("lead", lead[0], "outlet")
@@ -367,8 +365,13 @@ def _unique(values: list[str]) -> list[str]:
 
 
 def _body(sel, rules, ld, html, url) -> tuple[list[str], str]:
+    """Body paragraphs: the outlet's body selectors (clutter removed inside what they match),
+    else JSON-LD articleBody, else the general extractor."""
     for css in rules.body:
-        paragraphs = paragraphs_of(m.root for m in sel.css(css))
+        nodes = [m.root for m in sel.css(css)]
+        for node in nodes:
+            drop_clutter(node, rules.remove)
+        paragraphs = paragraphs_of(node for node in nodes if node.getparent() is not None)
         if paragraphs:
             return paragraphs, "outlet"
     body = ld_text(ld.get("articleBody"))
