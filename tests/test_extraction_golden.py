@@ -91,3 +91,10 @@ def test_body_has_no_boilerplate(case):
         assert piece not in article.text, piece
     for phrase in golden.get("body_text_contains", []):
         assert phrase in article.text, phrase
+
+
+def test_whole_body_equals_the_golden_body(request, case):
+    golden, article = case
+    body = GOLDEN / f"{request.node.callspec.id}.body.txt"
+    assert body.is_file(), f"no golden body {body}"
+    assert article.text == body.read_text(encoding="utf-8")
