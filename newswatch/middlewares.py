@@ -7,6 +7,8 @@
   holds is never sent.
 - BackoffRetryMiddleware: 429 and 5xx are retried after the wait the server's Retry-After
   asks, or with exponential back-off.
+- RobotsTxtMiddleware: Scrapy's, with requests that wait together for one host's robots.txt
+  all checked against it (see the class).
 - MirrorMiddleware: with NEWSWATCH_MIRROR set (tests, benchmarks), every request is fetched from
   that local server instead of the site, and the response keeps the site's URL.
 """
@@ -20,16 +22,16 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.keys import article_id, canonical_url
 from newswatch.store import open_store, resolve_db_path, write_transaction
-
-
-def site_url(request: Request) -> str:
-    """The URL on the outlet's site, also for a request the mirror redirected locally."""
-    return request.meta.get("mirror_of", request.url)
 
 
 class _StoreMiddleware:
@@ -68,7 +70,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
         if not request.meta.get("conditional") or "mirror_of" in request.meta:
             return None
         row = self.store.execute(
-            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [site_url(request)]
+            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [request.url]
         ).fetchone()
         if row:
             etag, modified = row
@@ -80,7 +82,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
         return None
 
     def process_response(self, request: Request, response):
-        if not request.meta.get("conditional"):
+        if not request.meta.get("conditional") or "mirror_of" in request.meta:
             return response
         if response.status == 304:
             self.stats.inc_value("newswatch/conditional/not_modified")
@@ -91,7 +93,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
                 with write_transaction(self.store):
                     self.store["http_validators"].upsert(
                         {
-                            "url": site_url(request),
+                            "url": request.url,
                             "etag": etag.decode("latin-1") if etag else None,
                             "last_modified": modified.decode("latin-1") if modified else None,
                             "checked_at": iso_utc(utc_now()),
@@ -120,30 +122,37 @@ class SkipKnownArticlesMiddleware(_StoreMiddleware):
 
 
 class MirrorMiddleware:
-    """Fetch `https://host/path?q` from `<NEWSWATCH_MIRROR>/host/path?q` instead."""
+    """Fetch `https://host/path?q` from `<NEWSWATCH_MIRROR>/host/path?q` instead.
 
-    def __init__(self, mirror: str):
+    The mirrored request is downloaded here and its response returned under the site's URL, so
+    that everything around (robots.txt, retries, the spider) sees the site, never the mirror."""
+
+    def __init__(self, mirror: str, crawler=None):
         self.mirror = mirror.rstrip("/")
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
         mirror = crawler.settings.get("NEWSWATCH_MIRROR")
         if not mirror:
             raise NotConfigured
-        return cls(mirror)
+        return cls(mirror, crawler)
 
-    def process_request(self, request: Request):
-        if request.url.startswith(self.mirror) or "mirror_of" in request.meta:
-            return None
+    def mirrored(self, request: Request) -> Request:
         parts = urlsplit(request.url)
         query = f"?{parts.query}" if parts.query else ""
-        mirrored = f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}"
         meta = {**request.meta, "mirror_of": request.url, "allow_offsite": True}
-        return request.replace(url=mirrored, meta=meta)
+        return request.replace(
+            url=f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}",
+            meta=meta,
+            dont_filter=True,
+        )
 
-    def process_response(self, request: Request, response):
-        original = request.meta.get("mirror_of")
-        return response.replace(url=original) if original else response
+    async def process_request(self, request: Request):
+        if "mirror_of" in request.meta:
+            return None
+        response = await self.crawler.engine.download_async(self.mirrored(request))
+        return response.replace(url=request.url, request=request)
 
 
 def retry_delay(
@@ -200,3 +209,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     self.crawler.stats.inc_value("newswatch/retry/waited_s", round(delay, 3))
                 await asyncio.sleep(delay)
         return super().process_response(request, response)
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, fixed for requests that wait together for one host's
+    robots.txt. In Scrapy 2.19 they await one shared Deferred through Twisted's asFuture(),
+    whose adapter returns None to the next callback: only the first waiter gets the parser, the
+    others get None, which the middleware reads as "no robots.txt, allow". When the parser
+    comes back None, read it again from where the middleware keeps it (set before the Deferred
+    fires); so every request is checked against the rules."""
+
+    async def robot_parser(self, request: Request):
+        parser = await super().robot_parser(request)
+        if parser is None:
+            stored = self._parsers.get(urlparse_cached(request).netloc)
+            if stored is not None and not isinstance(stored, Deferred):
+                return stored
+        return parser

@@ -26,6 +26,8 @@ NEWSWATCH_MIRROR = os.environ.get("NEWSWATCH_MIRROR", "")
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt is even consulted: a stored article is never requested again.
     "newswatch.middlewares.SkipKnownArticlesMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newswatch.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.middlewares.BackoffRetryMiddleware": 550,
     "newswatch.middlewares.ConditionalGetMiddleware": 560,

@@ -169,3 +169,20 @@ def test_backfill_finds_articles_on_archive_pages_and_sitemaps(server, tmp_path)
     assert stats.get("newswatch/conditional/sent", 0) == 0
     sputnik = _crawl("sputnik", server, tmp_path / "sp.db", "-a", f"since={date(2026, 11, 1)}")
     assert sputnik["newswatch/store/new"] == 6 + 5  # the November sitemap's six, + the seeds
+
+
+def test_robots_txt_is_obeyed(tmp_path):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEMO_DIR / "unian", corpus / "unian")
+    (corpus / "unian/robots/www.unian.ua.txt").write_text("User-agent: *\nDisallow: /\n")
+    with serve_fixtures([corpus]) as base:
+        stats = _crawl("unian", base, tmp_path / "robots.db")
+    with closing(sqlite3.connect(tmp_path / "robots.db")) as conn:
+        hosts = {
+            r[0].split("/")[2]
+            for r in conn.execute("SELECT url FROM articles WHERE outlet = 'unian'")
+        }
+    assert hosts == {"www.unian.net", "www.unian.info"}  # www.unian.ua forbids everything
+    assert stats["robotstxt/forbidden"] == 4

@@ -1,0 +1,70 @@
+"""Downloader middlewares, unit by unit: back-off retries and Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from newswatch.middlewares import BackoffRetryMiddleware, retry_delay
+
+
+def test_retry_after_in_seconds_and_as_a_date_and_back_off_without_it():
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert retry_delay(b"7", 1, 2.0, 300.0) == 7.0
+    assert retry_delay("Sun, 22 Nov 2026 12:00:30 GMT", 1, 2.0, 300.0, now=now) == 30.0
+    assert retry_delay("Sun, 22 Nov 2026 11:00:00 GMT", 1, 2.0, 300.0, now=now) == 0.0  # past
+    assert [retry_delay(None, n, 2.0, 300.0) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+    assert retry_delay(b"86400", 1, 2.0, 300.0) == 300.0  # capped
+    assert retry_delay(b"soon", 2, 2.0, 300.0) == 4.0  # unreadable: back-off
+
+
+def _middleware():
+    crawler = get_crawler(settings_dict={"RETRY_TIMES": 2, "RETRY_BACKOFF_BASE": 2.0})
+    crawler.spider = crawler._create_spider("test") if hasattr(crawler, "_create_spider") else None
+    return BackoffRetryMiddleware.from_crawler(crawler), crawler
+
+
+def test_a_429_is_retried_after_the_wait_the_server_asks(mocker):
+    middleware, crawler = _middleware()
+    slept = []
+
+    async def fake_sleep(seconds):
+        slept.append(seconds)
+
+    mocker.patch("newswatch.middlewares.asyncio.sleep", fake_sleep)
+    request = Request("https://www.unian.ua/a-12345678.html")
+    response = Response(request.url, status=429, headers={"Retry-After": "5"}, request=request)
+    retry = asyncio.run(middleware.process_response(request, response))
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
+    assert slept == [5.0]
+    assert crawler.stats.get_value("newswatch/retry/waited_s") == 5.0
+
+
+def test_a_503_backs_off_and_gives_up_after_the_retries(mocker):
+    middleware, _ = _middleware()
+    slept = []
+
+    async def fake_sleep(seconds):
+        slept.append(seconds)
+
+    mocker.patch("newswatch.middlewares.asyncio.sleep", fake_sleep)
+    request = Request("https://www.unian.ua/a-12345678.html")
+    for _ in range(3):
+        response = Response(request.url, status=503, request=request)
+        result = asyncio.run(middleware.process_response(request, response))
+        if isinstance(result, Response):
+            break
+        request = result
+    assert isinstance(result, Response) and result.status == 503  # given up: 2 retries
+    assert slept == [2.0, 4.0]
+
+
+def test_a_200_passes_untouched():
+    middleware, _ = _middleware()
+    request = Request("https://www.unian.ua/a-12345678.html")
+    response = Response(request.url, status=200, request=request)
+    assert asyncio.run(middleware.process_response(request, response)) is response
