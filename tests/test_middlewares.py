@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
@@ -24,18 +25,23 @@ def test_retry_after_in_seconds_and_as_a_date_and_back_off_without_it():
 
 def _middleware():
     crawler = get_crawler(settings_dict={"RETRY_TIMES": 2, "RETRY_BACKOFF_BASE": 2.0})
-    crawler.spider = crawler._create_spider("test") if hasattr(crawler, "_create_spider") else None
     return BackoffRetryMiddleware.from_crawler(crawler), crawler
 
 
-def test_a_429_is_retried_after_the_wait_the_server_asks(mocker):
-    middleware, crawler = _middleware()
-    slept = []
+@pytest.fixture
+def slept(mocker) -> list[float]:
+    """The waits the middleware asks for, recorded instead of slept."""
+    waits: list[float] = []
 
     async def fake_sleep(seconds):
-        slept.append(seconds)
+        waits.append(seconds)
 
     mocker.patch("newswatch.middlewares.asyncio.sleep", fake_sleep)
+    return waits
+
+
+def test_a_429_is_retried_after_the_wait_the_server_asks(slept):
+    middleware, crawler = _middleware()
     request = Request("https://www.unian.ua/a-12345678.html")
     response = Response(request.url, status=429, headers={"Retry-After": "5"}, request=request)
     retry = asyncio.run(middleware.process_response(request, response))
@@ -44,14 +50,8 @@ def test_a_429_is_retried_after_the_wait_the_server_asks(mocker):
     assert crawler.stats.get_value("newswatch/retry/waited_s") == 5.0
 
 
-def test_a_503_backs_off_and_gives_up_after_the_retries(mocker):
+def test_a_503_backs_off_and_gives_up_after_the_retries(slept):
     middleware, _ = _middleware()
-    slept = []
-
-    async def fake_sleep(seconds):
-        slept.append(seconds)
-
-    mocker.patch("newswatch.middlewares.asyncio.sleep", fake_sleep)
     request = Request("https://www.unian.ua/a-12345678.html")
     for _ in range(3):
         response = Response(request.url, status=503, request=request)
