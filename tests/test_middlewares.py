@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
@@ -25,6 +25,7 @@ def test_retry_after_in_seconds_and_as_a_date_and_back_off_without_it():
 
 def _middleware():
     crawler = get_crawler(settings_dict={"RETRY_TIMES": 2, "RETRY_BACKOFF_BASE": 2.0})
+    crawler.spider = Spider.from_crawler(crawler, name="test")  # retries are logged against it
     return BackoffRetryMiddleware.from_crawler(crawler), crawler
 
 
