@@ -66,6 +66,9 @@ NOT_PEOPLE = {o.title for o in OUTLETS.values()} | {
 }
 URL_DATE_TOLERANCE = timedelta(days=1, hours=12)
 EPOCH_TOLERANCE = timedelta(minutes=30)
+# A page with no headline is an article only if it has at least this much text (else it is a
+# navigation or error page that the general extractor scraped a menu from).
+MIN_WORDS_WITHOUT_TITLE = 25
 _SIGNATURE_SPLIT = re.compile(r"\s*(?:,|\sand\s|\sі\s|\sи\s|\sта\s)\s*")
 # og:image values that are generated share cards, not the article's photograph.
 _SHARE_CARD = re.compile(r"sharing_snippet|/sharing/|/share[_-]?card|/og-default", re.I)
@@ -146,7 +149,7 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Arti
     """The Article on the page `html` fetched from `url`.
 
     `now`, when given, rejects a publication time in the future (or before 1990). Raises
-    ExtractionError when the page has neither a title nor any body text.
+    ExtractionError when the page has no title and too little body text to be an article.
     """
     sel = Selector(text=html or "<html></html>", base_url=url)
     outlet = outlet_for_url(url)
@@ -187,8 +190,10 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Arti
         paragraphs = paragraphs[:-1]  # a closing signature line that only names the authors
     found.offer("text", "\n\n".join(paragraphs), body_source)
 
-    if not found.values.get("title") and not found.values.get("text"):
-        raise ExtractionError(f"no article on the page {url}: neither a title nor body text")
+    words = len(found.values.get("text", "").split())
+    if not found.values.get("title") and words < MIN_WORDS_WITHOUT_TITLE:
+        raise ExtractionError(
+            f"no article on the page {url}: no title, and {words} words of body text")
     _language(found, sel, meta, ld)
 
     values = found.values
