@@ -120,12 +120,16 @@ def _open_seeded(db_path: Path | None):
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles dated on or after this day.")
 @click.option("--outlet", type=click.Choice(list(OUTLETS)), help="Only this outlet's articles.")
+@click.option("--all", "everything", is_flag=True, help="Off-topic articles too.")
 @db_option
-def export(directory: Path, since: str | None, outlet: str | None, db_path: Path | None) -> None:
-    """Write stored articles into DIRECTORY as seed-format files (NNN_<id>.txt).
+def export(
+    directory: Path, since: str | None, outlet: str | None, everything: bool, db_path: Path | None
+) -> None:
+    """Write stored on-topic articles into DIRECTORY as seed-format files (NNN_<id>.txt).
 
     Numbers continue after the highest already in DIRECTORY; no file is overwritten, and an
-    article whose id already has a file there is not written again.
+    article whose id already has a file there is not written again. --all writes off-topic
+    articles too.
     """
     from newswatch.dates import parse_date
     from newswatch.seedfile import SeedFolder
@@ -136,7 +140,9 @@ def export(directory: Path, since: str | None, outlet: str | None, db_path: Path
     try:
         folder = SeedFolder(directory)
         written = skipped = 0
-        for article in iter_articles(db, since=since, outlet=outlet):
+        for article in iter_articles(
+            db, since=since, outlet=outlet, on_topic=None if everything else True
+        ):
             if article.id in folder.ids:
                 skipped += 1
                 continue
@@ -203,6 +209,63 @@ def extract(file: Path, url: str) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--topic",
+    "topic_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A topic file (repeatable) [default: the bundled topic].",
+)
+def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
+    """Score seed-format files (or folders of them) against the topic; one JSON object a line:
+    file, relevance, on_topic, language, matched. No network, no database. A file that cannot
+    be read is one line on stderr and the rest are still scored; exits 1 if any was refused."""
+    import json
+
+    from newswatch.dates import utc_now
+    from newswatch.language import detect_language
+    from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
+    from newswatch.topic import DEFAULT_TOPIC, TopicError, load_topic, score_text
+
+    try:
+        topics = [load_topic(p) for p in (topic_files or [DEFAULT_TOPIC])]
+    except TopicError as error:
+        _fail(str(error))
+    refused = 0
+    today = utc_now().date()
+    for path in iter_seed_paths(paths):
+        try:
+            article = read_seed_file(path, today).article
+        except SeedFileError as error:
+            click.echo(f"newswatch: {error}", err=True)
+            refused += 1
+            continue
+        language = detect_language(article.text)
+        scores = [
+            score_text(t, title=None, lead=None, text=article.text, language=language)
+            for t in topics
+        ]
+        best = max(scores, key=lambda s: s.relevance)
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "relevance": best.relevance,
+                    "on_topic": any(s.on_topic for s in scores),
+                    "language": language,
+                    "matched": {s.topic: s.matched for s in scores}
+                    if len(scores) > 1
+                    else best.matched,
+                },
+                ensure_ascii=False,
+            )
+        )
+    if refused:
+        sys.exit(1)
+
+
+@main.command()
 @db_option
 def summary(db_path: Path | None) -> None:
     """Print what the store holds: articles by outlet and language, and the dates covered."""
@@ -216,8 +279,8 @@ def summary(db_path: Path | None) -> None:
             ).fetchall()
             for column in ("outlet", "language")
         }
-        dated, first, last = db.execute(
-            "SELECT count(date), min(date), max(date) FROM articles"
+        dated, first, last, on_topic = db.execute(
+            "SELECT count(date), min(date), max(date), coalesce(sum(on_topic), 0) FROM articles"
         ).fetchone()
     finally:
         db.close()
@@ -226,7 +289,7 @@ def summary(db_path: Path | None) -> None:
         return ", ".join(f"{k} {n}" for k, n in rows)
 
     click.echo(f"newswatch store {path}")
-    click.echo(f"  articles:    {total}")
+    click.echo(f"  articles:    {total}, on the topic: {on_topic}")
     click.echo(f"  by outlet:   {line(by['outlet'])}")
     click.echo(f"  by language: {line(by['language'])}")
     if dated:

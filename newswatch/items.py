@@ -75,6 +75,23 @@ class Article:
         "generic, ...) and the checks made (published_check, language_check); a JSON object.",
         default_factory=dict,
     )
+    relevance: float | None = _doc(
+        "How relevant the article is to the watched topics, 0..1: the highest of its scores "
+        "(newswatch.topic; per topic in `topics`).",
+        default=None,
+    )
+    on_topic: bool | None = _doc(
+        "Whether the article is on a watched topic (relevance at or above that topic's threshold).",
+        default=None,
+    )
+    matched: dict = _doc(
+        "Which concepts of each topic matched where: {topic: {concept: {field: hits}}}.",
+        default_factory=dict,
+    )
+    topics: dict = _doc(
+        "Score per watched topic: {topic: {relevance, on_topic}}; also the article_topics table.",
+        default_factory=dict,
+    )
     source_file: str | None = _doc(
         "For an imported seed file, the file's name; null for a crawled article.", default=None
     )
@@ -82,7 +99,7 @@ class Article:
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 LIST_FIELDS: frozenset[str] = frozenset({"authors", "tags"})
-JSON_FIELDS: frozenset[str] = LIST_FIELDS | {"sources"}
+JSON_FIELDS: frozenset[str] = LIST_FIELDS | {"sources", "matched", "topics"}
 
 
 def field_docs() -> dict[str, str]:

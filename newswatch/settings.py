@@ -39,8 +39,13 @@ EXTENSIONS = {
 }
 STATS_DUMP_FILE = ""
 
+# Topic files to score every article against (a list, or comma-separated paths); empty means
+# the bundled topic, newswatch/topics/west_russia_talks.toml.
+NEWSWATCH_TOPICS = [p for p in os.environ.get("NEWSWATCH_TOPICS", "").split(",") if p]
+
 ITEM_PIPELINES = {
     "newswatch.pipelines.NormalisePipeline": 100,
+    "newswatch.pipelines.TopicPipeline": 300,
     "newswatch.pipelines.StorePipeline": 900,
 }
 

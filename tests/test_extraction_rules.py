@@ -17,55 +17,69 @@ BODY = "<div class='post_news_text'><p>Перший абзац про перег
 
 
 def test_a_canonical_url_on_a_sister_domain_is_kept():
-    html = page('<link rel="canonical" href="https://champion.com.ua/football/2026/11/19/1/">',
-                "<h1 class='post_news_title'>Матч</h1>" + BODY)
+    html = page(
+        '<link rel="canonical" href="https://champion.com.ua/football/2026/11/19/1/">',
+        "<h1 class='post_news_title'>Матч</h1>" + BODY,
+    )
     article = extract_article(html, "https://www.pravda.com.ua/news/2026/11/19/8076000/", now=NOW)
     assert article.canonical_url == canonical_url("https://champion.com.ua/football/2026/11/19/1/")
     assert article.outlet == "pravda" and article.sources["canonical_url"] == "link"
 
 
 def test_a_future_date_is_rejected_and_the_url_date_stands_in():
-    html = page('<meta property="article:published_time" content="2031-01-01T10:00:00+02:00">',
-                "<h1>T</h1>" + BODY)
+    html = page(
+        '<meta property="article:published_time" content="2031-01-01T10:00:00+02:00">',
+        "<h1>T</h1>" + BODY,
+    )
     article = extract_article(html, "https://www.pravda.com.ua/news/2026/11/19/8076000/", now=NOW)
     assert article.published is None
     assert (article.date, article.sources["date"]) == ("2026-11-19", "url")
 
 
 def test_a_date_that_contradicts_the_url_is_skipped():
-    html = page('<meta property="article:published_time" content="2019-03-01T10:00:00+02:00">',
-                "<h1>T</h1>" + BODY)
+    html = page(
+        '<meta property="article:published_time" content="2019-03-01T10:00:00+02:00">',
+        "<h1>T</h1>" + BODY,
+    )
     article = extract_article(html, "https://www.pravda.com.ua/news/2026/11/19/8076000/", now=NOW)
     assert article.date == "2026-11-19"
     assert "disagrees" in article.sources["published_check"]
 
 
 def test_rbc_unix_time_suffix_is_the_fallback_publication_time():
-    html = page(body="<article><h1>Заголовок</h1><div class='publication-sticky-container'>"
-                     "<p>Текст новини.</p></div></article>")
+    html = page(
+        body="<article><h1>Заголовок</h1><div class='publication-sticky-container'>"
+        "<p>Текст новини.</p></div></article>"
+    )
     article = extract_article(html, "https://www.rbc.ua/ukr/news/x-1795106427.html", now=NOW)
     assert article.published == "2026-11-19T18:40:27+02:00"  # the epoch, in Kyiv time
     assert article.sources["published"] == "url"
 
 
 def test_json_ld_that_is_not_json_is_counted_and_the_rest_of_the_page_used():
-    html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
-                '<meta property="og:title" content="Rutte backs talks | Sputnik International">',
-                BODY)
+    html = page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
+        '<meta property="og:title" content="Rutte backs talks | Sputnik International">',
+        BODY,
+    )
     article = extract_article(html, "https://sputnikglobe.com/20261119/x-1124187563.html", now=NOW)
     assert article.title == "Rutte backs talks"
     assert article.sources["json-ld_invalid_blocks"] == "1"
 
 
 def test_bylines_become_names_of_people():
-    html = page('<meta name="author" content="Finian Cunningham. Sputnik International">',
-                "<h1>Royal Self-Indicting Arrogance</h1>" + BODY)
+    html = page(
+        '<meta name="author" content="Finian Cunningham. Sputnik International">',
+        "<h1>Royal Self-Indicting Arrogance</h1>" + BODY,
+    )
     article = extract_article(html, "https://sputnikglobe.com/20261119/x-1124187563.html", now=NOW)
     assert article.authors == ["Finian Cunningham"]
-    html = page(body="<h1>T</h1><div class='article__byline byline'><span class='byline__author'>"
-                     "By <a class='byline__author__name'>Jonas Becker</a> and "
-                     "<a class='byline__author__name'>Olga Tarasova</a></span></div>"
-                     "<div class='article__content'><p>Text.</p></div>")
+    html = page(
+        body="<h1>T</h1><div class='article__byline byline'><span class='byline__author'>"
+        "By <a class='byline__author__name'>Jonas Becker</a> and "
+        "<a class='byline__author__name'>Olga Tarasova</a></span></div>"
+        "<div class='article__content'><p>Text.</p></div>"
+    )
     article = extract_article(html, "https://www.themoscowtimes.com/2026/11/19/x-a1", now=NOW)
     assert article.authors == ["Jonas Becker", "Olga Tarasova"]
 

@@ -193,7 +193,8 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Arti
     words = len(found.values.get("text", "").split())
     if not found.values.get("title") and words < MIN_WORDS_WITHOUT_TITLE:
         raise ExtractionError(
-            f"no article on the page {url}: no title, and {words} words of body text")
+            f"no article on the page {url}: no title, and {words} words of body text"
+        )
     _language(found, sel, meta, ld)
 
     values = found.values

@@ -18,6 +18,8 @@ CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in ("id", "fetched_at"
 
 def article_to_row(article: Article) -> dict[str, Any]:
     row = asdict(article)
+    if row.get("on_topic") is not None:
+        row["on_topic"] = int(row["on_topic"])
     for name in JSON_FIELDS:
         empty = [] if name in LIST_FIELDS else {}
         row[name] = json.dumps(row[name] or empty, ensure_ascii=False)
@@ -30,6 +32,8 @@ def row_to_article(row: dict[str, Any]) -> Article:
         raw = values.get(name)
         values[name] = json.loads(raw) if raw else ([] if name in LIST_FIELDS else {})
     values["text"] = values.get("text") or ""
+    if values.get("on_topic") is not None:
+        values["on_topic"] = bool(values["on_topic"])
     return Article(**values)
 
 
@@ -52,6 +56,7 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         found = cursor.fetchone()
         if found is None:
             db["articles"].insert({**row, "first_seen": seen_at})
+            _save_topics(db, article)
             return "new"
         stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
         if article.source_file and stored.get("url"):
@@ -62,15 +67,40 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
         db["articles"].update(article.id, {k: merged[k] for k in ARTICLE_FIELDS})
+        _save_topics(db, article)
         return "updated"
 
 
+def _save_topics(db: Database, article: Article) -> None:
+    """One article_topics row per topic the article was scored against."""
+    if not article.topics:
+        return
+    db.execute("DELETE FROM article_topics WHERE article_id = ?", [article.id])
+    db["article_topics"].insert_all(
+        {
+            "article_id": article.id,
+            "topic": topic,
+            "relevance": score["relevance"],
+            "on_topic": int(score["on_topic"]),
+        }
+        for topic, score in article.topics.items()
+    )
+
+
 def iter_articles(
-    db: Database, *, since: str | None = None, outlet: str | None = None
+    db: Database,
+    *,
+    since: str | None = None,
+    outlet: str | None = None,
+    on_topic: bool | None = None,
 ) -> Iterator[Article]:
     """Stored articles, oldest first (by date, then publication time, then first seen).
-    `since` (YYYY-MM-DD) keeps articles dated on or after it; undated ones are left out then."""
+    `since` (YYYY-MM-DD) keeps articles dated on or after it; undated ones are left out then.
+    `on_topic` True / False keeps only on- / off-topic articles; None keeps all."""
     where, params = [], []
+    if on_topic is not None:
+        where.append("on_topic = ?")
+        params.append(int(on_topic))
     if since:
         where.append("date >= ?")
         params.append(since)

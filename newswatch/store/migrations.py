@@ -61,3 +61,18 @@ def m004_http_validators(db: Database) -> None:
     db["http_validators"].create(
         {"url": str, "etag": str, "last_modified": str, "checked_at": str}, pk="url"
     )
+
+
+@migrations()
+def m005_topic_relevance(db: Database) -> None:
+    """Relevance to the watched topics: the best score on the article, each topic's apart."""
+    articles = db["articles"]
+    articles.add_column("relevance", float)
+    articles.add_column("on_topic", int)
+    articles.add_column("matched", str, not_null_default="{}")
+    articles.add_column("topics", str, not_null_default="{}")
+    db["article_topics"].create(
+        {"article_id": str, "topic": str, "relevance": float, "on_topic": int},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )

@@ -81,8 +81,13 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "published"),
     _index("articles", "canonical_url"),
 ]
-# Views are added here by the issues that define them.
-VIEWS: list[DerivedObject] = []
+VIEWS: list[DerivedObject] = [
+    DerivedObject(
+        "view",
+        "on_topic_articles",
+        "CREATE VIEW [on_topic_articles] AS SELECT * FROM [articles] WHERE [on_topic] = 1",
+    ),
+]
 
 
 def _squash(sql: str | None) -> str:

@@ -1,0 +1,50 @@
+"""TopicPipeline: score every article against each watched topic."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from newswatch.items import Article
+from newswatch.topic import DEFAULT_TOPIC, Topic, load_topic, score_text
+
+logger = logging.getLogger(__name__)
+
+
+def topics_from_settings(settings) -> list[Topic]:
+    """The topics NEWSWATCH_TOPICS names (a list, or a comma-separated string of topic files);
+    the bundled topic when it names none."""
+    configured = settings.get("NEWSWATCH_TOPICS") if settings else None
+    if isinstance(configured, str):
+        configured = [p.strip() for p in configured.split(",") if p.strip()]
+    return [load_topic(Path(p)) for p in (configured or [DEFAULT_TOPIC])]
+
+
+class TopicPipeline:
+    """Sets `relevance` (the best score), `on_topic` (on any topic), `matched` and `topics` on
+    each Article; counts on- and off-topic articles. Off-topic articles go on to be stored too,
+    so that they are not fetched again and can be reviewed."""
+
+    def __init__(self, topics: list[Topic], stats):
+        self.topics = topics
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(topics_from_settings(crawler.settings), crawler.stats)
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        scores = [
+            score_text(
+                topic, title=item.title, lead=item.lead, text=item.text, language=item.language
+            )
+            for topic in self.topics
+        ]
+        item.topics = {s.topic: {"relevance": s.relevance, "on_topic": s.on_topic} for s in scores}
+        item.matched = {s.topic: s.matched for s in scores}
+        item.relevance = max(s.relevance for s in scores)
+        item.on_topic = any(s.on_topic for s in scores)
+        self.stats.inc_value(f"newswatch/topic/{'on' if item.on_topic else 'off'}_topic")
+        return item

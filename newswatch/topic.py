@@ -1,0 +1,249 @@
+"""Topic relevance: how much an article is about a topic that a TOML file defines.
+
+A topic file (see newswatch/topics/west_russia_talks.toml) holds concept groups of terms in
+English, Ukrainian and Russian, and the scoring that combines them. Terms match on lemmas
+(simplemma), on prefixes (``путін*``) and as phrases; capitalised short terms are acronyms that
+match only in capitals. `score_article` gives each article a relevance in 0..1 per topic, whether
+it is on the topic, and which concepts matched where.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from newswatch.language import detect_language
+
+LANGUAGES = ("en", "uk", "ru")
+FIELDS = ("title", "lead", "body")
+BUNDLED_TOPICS = Path(__file__).parent / "topics"
+DEFAULT_TOPIC = BUNDLED_TOPICS / "west_russia_talks.toml"
+PHRASE_GAP = 1  # words allowed between two words of a phrase
+
+_TOKEN = re.compile(r"\w+(?:['’ʼ`-]\w+)*", re.UNICODE)
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+
+
+class TopicError(ValueError):
+    """A topic file that cannot be used; the message names the file and the problem."""
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, language: str) -> str:
+    """The lower-case lemma of `word` in `language` (the word itself if no dictionary knows it)."""
+    from simplemma import lemmatize
+
+    lower = word.lower()
+    try:
+        return lemmatize(lower, lang=language).lower()
+    except ValueError:
+        return lower
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.translate(_APOSTROPHES))
+
+
+@dataclass(frozen=True)
+class Term:
+    concept: str
+    text: str
+    words: tuple[str, ...]  # lemmas (or prefixes, or exact acronyms)
+    prefix: bool
+    acronym: bool
+
+
+@dataclass
+class Lexicon:
+    """Fast lookup of one language's terms: single words by lemma, acronyms by exact form,
+    prefixes by their first three letters, phrases by their first word."""
+
+    words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    prefixes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    phrases: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, term: Term) -> None:
+        if len(term.words) > 1:
+            self.phrases[term.words[0]].append(term)
+        elif term.acronym:
+            self.acronyms[term.words[0]].add(term.concept)
+        elif term.prefix:
+            self.prefixes[term.words[0][:3]].append((term.words[0], term.concept))
+        else:
+            self.words[term.words[0]].add(term.concept)
+
+    def concepts_of(self, token: str, lemma_: str) -> set[str]:
+        found = set(self.words.get(lemma_, ())) | self.acronyms.get(token, set())
+        lower = token.lower()
+        for prefix, concept in self.prefixes.get(lower[:3], ()):
+            if lower.startswith(prefix):
+                found.add(concept)
+        return found
+
+
+@dataclass
+class Topic:
+    name: str
+    title: str
+    threshold: float
+    focus: dict[str, float]
+    required: list[str]
+    context: dict[str, float]
+    distractors: list[str]
+    distractor_penalty: float
+    weights: dict[str, float]
+    lexicons: dict[str, Lexicon]
+    path: Path
+
+    @property
+    def concepts(self) -> list[str]:
+        return sorted({*self.focus, *self.required, *self.context, *self.distractors})
+
+
+def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
+    """Read and check a topic file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise TopicError(f"{path}: cannot read: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise TopicError(f"{path}: not valid TOML: {error}") from None
+    try:
+        meta, scoring, concepts = data["topic"], data["scoring"], data["concepts"]
+        topic = Topic(
+            name=meta["name"],
+            title=meta.get("title", meta["name"]),
+            threshold=float(meta["threshold"]),
+            focus={k: float(v) for k, v in scoring["focus"].items()},
+            required=list(scoring.get("required", [])),
+            context={k: float(v) for k, v in scoring["context"].items()},
+            distractors=list(scoring.get("distractors", [])),
+            distractor_penalty=float(scoring.get("distractor_penalty", 0.8)),
+            weights={k: float(scoring[k]) for k in ("title", "lead", "body_per_hit", "body_cap")},
+            lexicons={language: Lexicon() for language in LANGUAGES},
+            path=path,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise TopicError(f"{path}: missing or malformed {error}") from None
+    missing = [c for c in topic.concepts if c not in concepts]
+    if missing:
+        raise TopicError(f"{path}: scoring names concepts that are not defined: {missing}")
+    for concept, by_language in concepts.items():
+        for language in LANGUAGES:
+            for text in by_language.get(language, []):
+                topic.lexicons[language].add(_term(concept, text, language))
+    return topic
+
+
+def _term(concept: str, text: str, language: str) -> Term:
+    clean = text.strip().translate(_APOSTROPHES)
+    prefix = clean.endswith("*")
+    words = tokens(clean.rstrip("*"))
+    acronym = len(words) == 1 and words[0].isupper() and len(words[0]) <= 5
+    if not (acronym or prefix):
+        words = [lemma(w, language) for w in words]
+    elif prefix:
+        words = [w.lower() for w in words]
+    if acronym and len(words) > 1:
+        acronym = False
+    if len(words) > 1 and all(w.isupper() for w in words):  # "U.S." -> U, S: exact, in order
+        words = list(words)
+    return Term(concept, text, tuple(words), prefix and len(words) == 1, acronym)
+
+
+@dataclass
+class TopicScore:
+    topic: str
+    relevance: float
+    on_topic: bool
+    matched: dict[str, dict[str, int]]
+    """concept -> {field: hits} for every concept that matched."""
+
+
+def _field_hits(text: str, lexicon: Lexicon, language: str) -> dict[str, int]:
+    words = tokens(text)
+    lemmas = [lemma(w, language) for w in words]
+    hits: dict[str, int] = defaultdict(int)
+    for i, (word, lem) in enumerate(zip(words, lemmas, strict=True)):
+        for concept in lexicon.concepts_of(word, lem):
+            hits[concept] += 1
+        candidates = lexicon.phrases.get(lem, [])
+        if word != lem:
+            candidates = candidates + lexicon.phrases.get(word, [])
+        for term in candidates:
+            if _phrase_at(term.words, words, lemmas, i):
+                hits[term.concept] += 1
+    return hits
+
+
+def _phrase_at(phrase: tuple[str, ...], words: list[str], lemmas: list[str], start: int) -> bool:
+    position = start
+    for part in phrase[1:]:
+        for step in range(1, PHRASE_GAP + 2):
+            j = position + step
+            if j < len(words) and (lemmas[j] == part or words[j] == part):
+                position = j
+                break
+        else:
+            return False
+    return True
+
+
+def _split_fields(title: str | None, lead: str | None, text: str) -> dict[str, str]:
+    """Title, lead and body. A text with no title (a seed file) is read as the seed format
+    writes it: its first line is the title, the next ~300 characters stand for the lead."""
+    if title:
+        return {"title": title, "lead": lead or "", "body": text}
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines and len(lines[0]) <= 200 else ""
+    rest = text[text.find(first) + len(first) :] if first else text
+    return {"title": first, "lead": (lead or "") + " " + rest[:300], "body": rest[300:]}
+
+
+def score_text(
+    topic: Topic, *, title: str | None, lead: str | None, text: str, language: str | None
+) -> TopicScore:
+    """How relevant the article is to `topic`."""
+    fields = _split_fields(title, lead, text or "")
+    language = (
+        language if language in LANGUAGES else (detect_language(" ".join(fields.values())) or "en")
+    )
+    lexicon = topic.lexicons.get(language, topic.lexicons["en"])
+    matched: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, value in fields.items():
+        for concept, count in _field_hits(value, lexicon, language).items():
+            matched[concept][name] = count
+    w = topic.weights
+
+    def prominence(concept: str) -> float:
+        found = matched.get(concept, {})
+        return max(
+            w["title"] if found.get("title") else 0.0,
+            w["lead"] if found.get("lead") else 0.0,
+            min(w["body_cap"], w["body_per_hit"] * found.get("body", 0)),
+        )
+
+    def presence(concept: str) -> float:
+        found = matched.get(concept, {})
+        if found.get("title") or found.get("lead"):
+            return 1.0
+        return min(1.0, found.get("body", 0) / 2)
+
+    focus = max((factor * prominence(c) for c, factor in topic.focus.items()), default=0.0)
+    required = math.prod(presence(c) for c in topic.required)
+    context = math.prod(1.0 - weight * (1.0 - presence(c)) for c, weight in topic.context.items())
+    distraction = max((prominence(c) for c in topic.distractors), default=0.0)
+    relevance = focus * required * context - topic.distractor_penalty * max(
+        0.0, distraction - focus
+    )
+    relevance = round(min(1.0, max(0.0, relevance)), 4)
+    if math.isnan(relevance):
+        relevance = 0.0
+    return TopicScore(topic.name, relevance, relevance >= topic.threshold, dict(matched))
