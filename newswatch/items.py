@@ -92,6 +92,28 @@ class Article:
         "Score per watched topic: {topic: {relevance, on_topic}}; also the article_topics table.",
         default_factory=dict,
     )
+    article_key: str | None = _doc(
+        "The key that stays the same for one article across URL variants and edited slugs: the "
+        "outlet's article id with its edition (newswatch.keys.article_key), else the canonical "
+        "URL.",
+        default=None,
+    )
+    content_hash: str | None = _doc(
+        "16 hex digits of the SHA-256 of the normalised body (case, punctuation and spacing "
+        "ignored): equal for exact copies.",
+        default=None,
+    )
+    duplicate_of: str | None = _doc(
+        "For an exact or near duplicate (the same text, or a re-post with small edits, at "
+        "another URL, in the same language), the id of the first-seen article; the duplicate "
+        "row is kept.",
+        default=None,
+    )
+    story_id: str | None = _doc(
+        "The id of the first article of the story (the same event, reported by any outlet in any "
+        "language) this article belongs to.",
+        default=None,
+    )
     source_file: str | None = _doc(
         "For an imported seed file, the file's name; null for a crawled article.", default=None
     )

@@ -85,3 +85,48 @@ def content_id(text: str) -> str:
 
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
+
+
+# An article's own id in its outlet's URLs: the part that stays when the slug is edited.
+_OUTLET_IDS: tuple[tuple[re.Pattern, str], ...] = (
+    (
+        re.compile(r"^(?:[\w-]+\.)?(themoscowtimes\.com|moscowtimes\.ru)/.*-a(\d+)$"),
+        "moscowtimes:{0}:{1}",
+    ),
+    (re.compile(r"^newsukraine\.rbc\.ua/news/.*-(\d{10})\.html$"), "rbc:eng:{0}"),
+    (re.compile(r"^rbc\.ua/(ukr|rus)/news/.*-(\d{10})\.html$"), "rbc:{0}:{1}"),
+    (
+        re.compile(
+            r"^(pravda\.com\.ua|eurointegration\.com\.ua)/(?:(rus|eng)/)?"
+            r"(?:news|articles|columns)/\d{4}/\d{2}/\d{2}/(\d+)$"
+        ),
+        "{0}:{1}:{2}",
+    ),
+    (
+        re.compile(r"^(?:[\w-]+\.)?(sputnikglobe\.com|sputniknews\.com)/\d{8}/.*-(\d{8,})\.html$"),
+        "sputnik:{1}",
+    ),
+    (
+        re.compile(r"^(?:[\w-]+\.)?(sputnikglobe\.com|sputniknews\.com)/[\w/]*/\d{8}(\d{10})-"),
+        "sputnik:{1}",
+    ),
+    (re.compile(r"^(unian\.ua|unian\.net|unian\.info)/.*-(\d{8})\.html$"), "unian:{0}:{1}"),
+)
+
+
+def article_key(url: str) -> str:
+    """The key that stays the same for one article whatever its URL variant: the outlet's
+    article id with its edition (The Moscow Times' `-a<id>`, RBC-Ukraine's Unix-time suffix,
+    Pravda's numeric id, Sputnik's and UNIAN's ids) where the URL carries one, else the
+    canonical URL. Editions in other languages keep apart: they are different articles.
+
+    >>> article_key("https://www.themoscowtimes.com/2024/10/10/toll-rises-to-seven-a86639")
+    'moscowtimes:themoscowtimes.com:86639'
+    """
+    canonical = canonical_url(url)
+    tail = canonical.split("://", 1)[-1]
+    for pattern, template in _OUTLET_IDS:
+        match = pattern.match(tail)
+        if match:
+            return template.format(*(g or "ukr" for g in match.groups()))
+    return canonical

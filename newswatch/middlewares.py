@@ -30,7 +30,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from newswatch.dates import iso_utc, utc_now
-from newswatch.keys import article_id, canonical_url
+from newswatch.keys import article_id, article_key, canonical_url
 from newswatch.store import open_store, resolve_db_path, write_transaction
 
 
@@ -105,15 +105,16 @@ class ConditionalGetMiddleware(_StoreMiddleware):
 
 class SkipKnownArticlesMiddleware(_StoreMiddleware):
     """Drops article requests (meta["page_kind"] == "article") for articles already stored,
-    by canonical URL or id; counts them in newswatch/skipped/known."""
+    by id, canonical URL or the outlet's article id (an edited slug is the same article);
+    counts them in newswatch/skipped/known."""
 
     def process_request(self, request: Request):
         if request.meta.get("page_kind") != "article" or "mirror_of" in request.meta:
             return None
         url = canonical_url(request.url)
         known = self.store.execute(
-            "SELECT 1 FROM articles WHERE id = ? OR canonical_url = ? LIMIT 1",
-            [article_id(request.url), url],
+            "SELECT 1 FROM articles WHERE id = ? OR canonical_url = ? OR article_key = ? LIMIT 1",
+            [article_id(request.url), url, article_key(request.url)],
         ).fetchone()
         if known:
             self.stats.inc_value("newswatch/skipped/known")

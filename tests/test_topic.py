@@ -26,40 +26,61 @@ def test_every_seed_is_on_the_topic(seed):
     assert result.on_topic, result
 
 
-@pytest.mark.parametrize("title,text,language", [
-    ("NATO approves new air defence package for Ukraine",
-     "NATO defence ministers approved new Patriot deliveries. Rutte said Russia shows no sign of "
-     "wanting peace talks. More weapons and ammunition will follow.", "en"),
-    ("ЄС ухвалив 20-й пакет санкцій проти Росії",
-     "Санкції спрямовані проти тіньового флоту Росії. Переговорів про мир наразі не видно, "
-     "заявила Каллас.", "uk"),
-    ("Российские дроны снова нарушили воздушное пространство Польши",
-     "Польша подняла истребители. В НАТО заявили о провокации России.", "ru"),
-    ("Генштаб: за добу 164 бойових зіткнення",
-     "Найгарячіше на Покровському напрямку. Росія продовжує наступ.", "uk"),
-    ("Macron faces no-confidence vote in parliament",
-     "The French government may fall over the budget.", "en"),
-])
+@pytest.mark.parametrize(
+    "title,text,language",
+    [
+        (
+            "NATO approves new air defence package for Ukraine",
+            "NATO defence ministers approved new Patriot deliveries. Rutte said Russia shows "
+            "no sign of wanting peace talks. More weapons and ammunition will follow.",
+            "en",
+        ),
+        (
+            "ЄС ухвалив 20-й пакет санкцій проти Росії",
+            "Санкції спрямовані проти тіньового флоту Росії. Переговорів про мир наразі не видно, "
+            "заявила Каллас.",
+            "uk",
+        ),
+        (
+            "Российские дроны снова нарушили воздушное пространство Польши",
+            "Польша подняла истребители. В НАТО заявили о провокации России.",
+            "ru",
+        ),
+        (
+            "Генштаб: за добу 164 бойових зіткнення",
+            "Найгарячіше на Покровському напрямку. Росія продовжує наступ.",
+            "uk",
+        ),
+        (
+            "Macron faces no-confidence vote in parliament",
+            "The French government may fall over the budget.",
+            "en",
+        ),
+    ],
+)
 def test_look_alikes_are_off_the_topic(title, text, language):
     result = score(text, title=title, language=language)
     assert not result.on_topic, result
 
 
-@pytest.mark.parametrize("text,language,concepts", [
-    ("Переговори з Росією", "uk", {"talks", "russia"}),
-    ("переговорів із Росії", "uk", {"talks", "russia"}),
-    ("у переговорах щодо Росію", "uk", {"talks", "russia"}),
-    ("Переговоры с Россией", "ru", {"talks", "russia"}),
-    ("переговоров России", "ru", {"talks", "russia"}),
-    ("Рютте і Макрон", "uk", {"west"}),
-    ("Макроном і Мерцом", "uk", {"west"}),
-    ("з Путіним", "uk", {"russia"}),
-    ("с Путиным и Уиткоффом", "ru", {"russia", "west"}),
-    ("Віткоффа та Ушакова", "uk", {"west", "russia"}),
-    ("мирного плану", "uk", {"talks"}),
-    ("перемир’я", "uk", {"peace"}),
-    ("перемирʼя", "uk", {"peace"}),
-])
+@pytest.mark.parametrize(
+    "text,language,concepts",
+    [
+        ("Переговори з Росією", "uk", {"talks", "russia"}),
+        ("переговорів із Росії", "uk", {"talks", "russia"}),
+        ("у переговорах щодо Росію", "uk", {"talks", "russia"}),
+        ("Переговоры с Россией", "ru", {"talks", "russia"}),
+        ("переговоров России", "ru", {"talks", "russia"}),
+        ("Рютте і Макрон", "uk", {"west"}),
+        ("Макроном і Мерцом", "uk", {"west"}),
+        ("з Путіним", "uk", {"russia"}),
+        ("с Путиным и Уиткоффом", "ru", {"russia", "west"}),
+        ("Віткоффа та Ушакова", "uk", {"west", "russia"}),
+        ("мирного плану", "uk", {"talks"}),
+        ("перемир’я", "uk", {"peace"}),
+        ("перемирʼя", "uk", {"peace"}),
+    ],
+)
 def test_inflected_and_transliterated_forms_match(text, language, concepts):
     assert concepts <= set(score(text, title=text, language=language).matched)
 
@@ -83,8 +104,15 @@ def test_dev_set_quality_holds():
     rows = list(csv.DictReader((DEVSET / "labels.tsv").open(encoding="utf-8"), delimiter="\t"))
     for language in ("en", "uk", "ru"):
         subset = [r for r in rows if r["language"] == language]
-        results = [(r, score(parse_seed_text((DEVSET / r["file"]).read_text()).body,
-                             language=language).on_topic) for r in subset]
+        results = [
+            (
+                r,
+                score(
+                    parse_seed_text((DEVSET / r["file"]).read_text()).body, language=language
+                ).on_topic,
+            )
+            for r in subset
+        ]
         positives = [p for r, p in results if r["on_topic"] == "1"]
         negatives = [p for r, p in results if r["on_topic"] == "0"]
         assert sum(positives) / len(positives) >= 0.9, language
@@ -93,21 +121,29 @@ def test_dev_set_quality_holds():
 
 def test_a_topic_file_is_data_that_can_be_copied_and_changed(tmp_path):
     other = tmp_path / "grain.toml"
-    other.write_text(DEFAULT_TOPIC.read_text().replace('name = "west_russia_talks"',
-                                                        'name = "grain"')
-                     .replace("threshold = 0.5", "threshold = 0.99"))
+    other.write_text(
+        DEFAULT_TOPIC.read_text()
+        .replace('name = "west_russia_talks"', 'name = "grain"')
+        .replace("threshold = 0.5", "threshold = 0.99")
+    )
     topic = load_topic(other)
     assert topic.name == "grain"
     seed = parse_seed_text(next(SEEDS.glob("001_*.txt")).read_text()).body
     assert not score_text(topic, title=None, lead=None, text=seed, language="en").on_topic
 
 
-@pytest.mark.parametrize("content,message", [
-    ("not toml = = =", "not valid TOML"),
-    ("[topic]\nname='x'\n", "missing or malformed"),
-    ('[topic]\nname="x"\nthreshold=0.5\n[scoring]\ntitle=1\nlead=1\nbody_per_hit=1\n'
-     'body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\n', "not defined"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("not toml = = =", "not valid TOML"),
+        ("[topic]\nname='x'\n", "missing or malformed"),
+        (
+            '[topic]\nname="x"\nthreshold=0.5\n[scoring]\ntitle=1\nlead=1\nbody_per_hit=1\n'
+            "body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\n",
+            "not defined",
+        ),
+    ],
+)
 def test_a_broken_topic_file_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "t.toml"
     path.write_text(content)
@@ -117,8 +153,9 @@ def test_a_broken_topic_file_is_one_clear_error(tmp_path, content, message):
 
 def test_classify_prints_one_json_line_per_file_and_reports_bad_ones(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = run_newswatch("classify", str(SEEDS), str(tmp_path / "empty.txt"),
-                           str(tmp_path / "missing.txt"))
+    result = run_newswatch(
+        "classify", str(SEEDS), str(tmp_path / "empty.txt"), str(tmp_path / "missing.txt")
+    )
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 5 and all(line["on_topic"] for line in lines)
@@ -135,7 +172,8 @@ def test_crawled_and_imported_articles_are_stored_with_their_scores(db_path, tmp
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "000_00000000000000d1.txt").write_text(
-        " date 2026-11-19 Бразилія виграла чемпіонат світу з футболу\n\nМатч завершився 2:1.")
+        " date 2026-11-19 Бразилія виграла чемпіонат світу з футболу\n\nМатч завершився 2:1."
+    )
     assert run_newswatch("import", str(tmp_path / "in"), "--db", str(db_path)).returncode == 0
     with closing(sqlite3.connect(db_path)) as conn:
         rows = dict(conn.execute("SELECT id, on_topic FROM articles"))

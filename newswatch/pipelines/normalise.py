@@ -19,7 +19,7 @@ from newswatch.dates import (
     utc_now,
 )
 from newswatch.items import Article
-from newswatch.keys import ID_PATTERN, article_id, canonical_url
+from newswatch.keys import ID_PATTERN, article_id, article_key, canonical_url
 from newswatch.language import detect_language
 from newswatch.outlets import OUTLETS, outlet_for_url
 
@@ -68,6 +68,8 @@ def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
 
     if article.canonical_url or article.url:
         article.canonical_url = canonical_url(article.canonical_url or article.url)
+    if article.url or article.canonical_url:
+        article.article_key = article_key(article.url or article.canonical_url)
     if not article.id:
         if not article.canonical_url:
             raise DropItem("no id and no URL to derive one from")

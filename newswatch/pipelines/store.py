@@ -50,6 +50,12 @@ class StorePipeline:
             self._stop(error)
             raise DropItem(f"article {item.id} not stored: {error}") from error
         self.stats.inc_value(f"newswatch/store/{outcome}")
+        if outcome == "new" and item.duplicate_of:
+            self.stats.inc_value("newswatch/store/duplicate")
+        if outcome == "new" and item.story_id and item.story_id != item.id:
+            self.stats.inc_value("newswatch/store/joined_story")
+        if outcome == "new" and item.on_topic:
+            self.stats.inc_value("newswatch/store/new_on_topic")
         return item
 
     def _stop(self, error: sqlite3.Error) -> None:

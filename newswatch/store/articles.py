@@ -11,9 +11,14 @@ from sqlite_utils import Database
 
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
 from newswatch.store.connection import write_transaction
+from newswatch.store.dedup import index_article, link
 
-# Fields whose change makes a stored article "updated"; fetched_at only says when we looked.
-CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in ("id", "fetched_at"))
+# Fields whose change makes a stored article "updated"; fetched_at only says when we looked, and
+# the links are derived from the text.
+DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id")
+CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in DERIVED)
+# A change of these keeps the earlier text as a version.
+VERSIONED_FIELDS = ("title", "lead", "text")
 
 
 def article_to_row(article: Article) -> dict[str, Any]:
@@ -49,13 +54,27 @@ def _merge(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
 
 def save_article(db: Database, article: Article, seen_at: str) -> str:
     """Insert or update one article in a single transaction; return "new", "updated" or
-    "unchanged". `seen_at` (ISO 8601) becomes `first_seen` of a new article."""
-    row = article_to_row(article)
+    "unchanged". `seen_at` (ISO 8601) becomes `first_seen` of a new article.
+
+    In the same transaction: an article whose `article_key` is stored under another id (its
+    slug was edited) is that stored article; a new article is checked against everything stored
+    for exact and near duplicates (`duplicate_of`) and linked to its story (`story_id`); an
+    update keeps the text it replaces in `article_versions`."""
     with write_transaction(db):
+        if article.article_key:
+            same = db.execute(
+                "SELECT id FROM articles WHERE article_key = ? AND id != ? "
+                "ORDER BY first_seen LIMIT 1",
+                [article.article_key, article.id],
+            ).fetchone()
+            if same:
+                article.id = same[0]
         cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article.id])
         found = cursor.fetchone()
         if found is None:
-            db["articles"].insert({**row, "first_seen": seen_at})
+            fp = link(db, article)
+            db["articles"].insert({**article_to_row(article), "first_seen": seen_at})
+            index_article(db, article, fp)
             _save_topics(db, article)
             return "new"
         stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
@@ -63,12 +82,39 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
             # A seed file of an article the crawler fetched (an export read back in, say) holds
             # its title, lead and body as one text: the crawled fields stand.
             return "unchanged"
-        merged = _merge(stored, row)
+        merged = _merge(stored, article_to_row(article))
         if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
-        db["articles"].update(article.id, {k: merged[k] for k in ARTICLE_FIELDS})
-        _save_topics(db, article)
+        if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
+            _keep_version(db, stored)
+        updated = row_to_article(merged)
+        fp = link(db, updated)
+        updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
+        updated.story_id = stored.get("story_id") or updated.story_id
+        db["articles"].update(article.id, {k: v for k, v in article_to_row(updated).items()})
+        index_article(db, updated, fp)
+        _save_topics(db, updated)
+        article.duplicate_of, article.story_id = updated.duplicate_of, updated.story_id
         return "updated"
+
+
+def _keep_version(db: Database, stored: dict[str, Any]) -> None:
+    """The stored text, before an update replaces it, as the article's next earlier version."""
+    number = db.execute(
+        "SELECT coalesce(max(version), 0) + 1 FROM article_versions WHERE article_id = ?",
+        [stored["id"]],
+    ).fetchone()[0]
+    db["article_versions"].insert(
+        {
+            "article_id": stored["id"],
+            "version": number,
+            "seen_at": stored.get("fetched_at") or stored.get("first_seen"),
+            "title": stored.get("title"),
+            "lead": stored.get("lead"),
+            "text": stored.get("text"),
+            "content_hash": stored.get("content_hash"),
+        }
+    )
 
 
 def _save_topics(db: Database, article: Article) -> None:

@@ -76,3 +76,34 @@ def m005_topic_relevance(db: Database) -> None:
         pk=("article_id", "topic"),
         foreign_keys=[("article_id", "articles", "id")],
     )
+
+
+@migrations()
+def m006_dedup_and_stories(db: Database) -> None:
+    """De-duplication and story linking: keys and links on articles, earlier versions, and the
+    fingerprint indexes (LSH bands of MinHash signatures, story anchors with their counts).
+    Articles already stored are fingerprinted here, so that later ones are compared with them."""
+    from newswatch.store.dedup import backfill
+
+    articles = db["articles"]
+    for column in ("article_key", "content_hash", "duplicate_of", "story_id"):
+        articles.add_column(column, str)
+    db["article_versions"].create(
+        {
+            "article_id": str,
+            "version": int,
+            "seen_at": str,
+            "title": str,
+            "lead": str,
+            "text": str,
+            "content_hash": str,
+        },
+        pk=("article_id", "version"),
+    )
+    db["article_fingerprints"].create(
+        {"article_id": str, "signature": bytes, "day": str}, pk="article_id"
+    )
+    db["minhash_bands"].create({"band": int, "bucket": int, "article_id": str})
+    db["story_anchors"].create({"anchor": str, "article_id": str, "day": str})
+    db["anchor_counts"].create({"anchor": str, "articles": int}, pk="anchor")
+    backfill(db)

@@ -80,12 +80,38 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "date"),
     _index("articles", "published"),
     _index("articles", "canonical_url"),
+    _index("articles", "article_key"),
+    _index("articles", "content_hash"),
+    _index("articles", "duplicate_of"),
+    _index("articles", "story_id"),
+    _index("minhash_bands", "band", "bucket"),
+    _index("story_anchors", "anchor"),
+    _index("story_anchors", "article_id"),
+    _index("minhash_bands", "article_id"),
 ]
 VIEWS: list[DerivedObject] = [
+    # On-topic articles, each copy folded into the first-seen article it duplicates.
     DerivedObject(
         "view",
         "on_topic_articles",
-        "CREATE VIEW [on_topic_articles] AS SELECT * FROM [articles] WHERE [on_topic] = 1",
+        "CREATE VIEW [on_topic_articles] AS SELECT a.*, (SELECT count(*) FROM [articles] d "
+        "WHERE d.[duplicate_of] = a.[id]) AS [copies] FROM [articles] a "
+        "WHERE a.[on_topic] = 1 AND a.[duplicate_of] IS NULL",
+    ),
+    # Each story: its outlets and languages, how many articles, first and last publication
+    # (in UTC), and the headline of its first article.
+    DerivedObject(
+        "view",
+        "stories",
+        "CREATE VIEW [stories] AS SELECT a.[story_id], "
+        "(SELECT f.[title] FROM [articles] f WHERE f.[id] = a.[story_id]) AS [title], "
+        "count(*) AS [articles], sum(a.[duplicate_of] IS NOT NULL) AS [duplicates], "
+        "group_concat(DISTINCT a.[outlet]) AS [outlets], "
+        "group_concat(DISTINCT a.[language]) AS [languages], "
+        "min(datetime(a.[published])) AS [first_published], "
+        "max(datetime(a.[published])) AS [last_published], "
+        "max(a.[on_topic]) AS [on_topic] "
+        "FROM [articles] a WHERE a.[story_id] IS NOT NULL GROUP BY a.[story_id]",
     ),
 ]
 

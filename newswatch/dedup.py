@@ -1,0 +1,242 @@
+"""Fingerprints of articles, for de-duplication and story linking. Pure functions: what to look
+up in the store is decided in `newswatch.store.dedup`, inside the write transaction.
+
+- content hash: the normalised text (case, punctuation and spacing ignored), for exact copies;
+- MinHash signature of word 3-shingles, cut into LSH bands, for near-duplicates (a re-post with
+  small edits). Written with numpy rather than taken from datasketch: its MinHash is a few lines,
+  and datasketch brings scipy, half a second of import time in every crawl process; its LSH has
+  no SQLite storage, and the bands must live in the store, in the same transaction as the row;
+- story anchors: what reports of one event share across English, Ukrainian and Russian: names
+  brought to one script and reduced to their consonant skeleton (Рютте, Rutte -> "n:rtt";
+  Макроном, Macron -> "n:mkrn"), and numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+SHINGLE = 3
+_RNG = np.random.default_rng(20261122)
+_MULTIPLIERS = _RNG.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd
+_MASKS = _RNG.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case words of `text` separated by single spaces: what stays when typography,
+    punctuation and layout are ignored."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text or "").casefold()))
+
+
+def content_hash(text: str) -> str:
+    """16 hex digits identifying the normalised text: equal for exact copies."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def _hash64(items: list[bytes]) -> np.ndarray:
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(i, digest_size=8).digest(), "little") for i in items],
+        dtype=np.uint64,
+    )
+
+
+def minhash(text: str) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint64) of the word 3-shingles of `text`."""
+    words = normalise_text(text).split()
+    if len(words) < SHINGLE:
+        shingles = [" ".join(words).encode()] if words else [b""]
+    else:
+        shingles = [
+            " ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)
+        ]
+    hashes = _hash64(list(set(shingles)))
+    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+        permuted = (hashes[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
+    return permuted.min(axis=0)
+
+
+def lsh_buckets(signature: np.ndarray) -> list[int]:
+    """One bucket per band (ROWS signature values each), as signed 64-bit ints for SQLite."""
+    return [
+        int.from_bytes(
+            hashlib.blake2b(signature[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).digest(),
+            "little",
+            signed=True,
+        )
+        for b in range(BANDS)
+    ]
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    return float(np.mean(a == b))
+
+
+def signature_from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.uint64)
+
+
+# --- story anchors -------------------------------------------------------------------------------
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "і": "i",
+        "ї": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+        "'": "",
+        "’": "",
+        "ʼ": "",
+    }
+)
+# Case endings of Ukrainian and Russian names, longest first (Макроном -> Макрон, Путіна ->
+# Путін, Лавровым -> Лавров); -ов/-ев/-ін themselves stay, they are part of surnames.
+_CYRILLIC_ENDINGS = (
+    "ами",
+    "ями",
+    "ому",
+    "ого",
+    "ом",
+    "ем",
+    "ём",
+    "ым",
+    "им",
+    "ой",
+    "ей",
+    "ою",
+    "ею",
+    "ах",
+    "ях",
+    "ий",
+    "ій",
+    "ый",
+    "ої",
+    "у",
+    "ю",
+    "а",
+    "я",
+    "е",
+    "і",
+    "ы",
+    "и",
+)
+_LATIN_FOLD = (
+    ("ph", "f"),
+    ("ck", "k"),
+    ("tz", "z"),
+    ("ts", "z"),
+    ("c", "k"),
+    ("q", "k"),
+    ("w", "v"),
+    ("x", "ks"),
+    ("j", "y"),
+    ("zh", "j"),
+    ("kh", "h"),
+)
+_VOWELS = re.compile(r"[aeiouy]")
+_SENTENCE_END = frozenset('.!?…«"“„:')
+
+
+def name_key(word: str) -> str | None:
+    """A script-independent key for a proper name: transliterated, case endings dropped,
+    consonant skeleton (Rutte, Рютте -> rtt; Witkoff, Віткоффа, Уиткоффом -> vtkff)."""
+    lower = unicodedata.normalize("NFKC", word).lower().removesuffix("'s").removesuffix("’s")
+    if any("\u0400" <= ch <= "\u04ff" for ch in lower):
+        for ending in _CYRILLIC_ENDINGS:
+            if lower.endswith(ending) and len(lower) - len(ending) >= 4:
+                lower = lower[: -len(ending)]
+                break
+        lower = lower.translate(_TRANSLIT)
+        if lower.startswith("ui"):  # Уиткофф, Уильямс: the Russian spelling of W
+            lower = "v" + lower[2:]
+    if not lower.isascii():
+        return None
+    for old, new in _LATIN_FOLD:
+        lower = lower.replace(old, new)
+    skeleton = _VOWELS.sub("", lower)
+    return skeleton if len(skeleton) >= 2 and skeleton.isalpha() else None
+
+
+def story_anchors(text: str) -> set[str]:
+    """What another report of the same event, in any of the three languages, would share:
+    names (capitalised words not opening a sentence) as `n:<key>`, and numbers as `#<digits>`."""
+    anchors: set[str] = set()
+    previous = "."
+    for match in re.finditer(r"\w[\w'’ʼ-]*|[.!?…«\"“„:]", text):
+        token = match.group(0)
+        if token in _SENTENCE_END:
+            previous = token
+            continue
+        if token[0].isdigit():
+            digits = re.sub(r"\D", "", token)
+            if len(digits) >= 2:
+                anchors.add(f"#{digits}")
+        elif (
+            token[0].isupper()
+            and previous not in _SENTENCE_END
+            and len(token) >= 4
+            and not token.isupper()
+        ):
+            key = name_key(token)
+            if key:
+                anchors.add(f"n:{key}")
+        previous = token
+    return anchors
+
+
+@dataclass
+class Fingerprint:
+    content_hash: str
+    signature: np.ndarray
+    buckets: list[int]
+    anchors: set[str]
+
+
+def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
+    body = text or ""
+    whole = "\n\n".join(p for p in (title, lead, body) if p)
+    signature = minhash(body or whole)
+    return Fingerprint(
+        content_hash(body or whole), signature, lsh_buckets(signature), story_anchors(whole)
+    )

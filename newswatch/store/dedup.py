@@ -1,0 +1,196 @@
+"""De-duplication and story linking against everything stored, inside the save transaction.
+
+Each decision is made while the writer holds the database's write lock, together with the row
+it concerns, so two crawls writing at once cannot both miss each other's copy. Every lookup is
+an indexed query whose cost does not grow with the store: exact copies by content hash, near
+copies by the LSH buckets of the MinHash signature (then verified on the signatures), stories by
+anchors within a few days, weighted by how rare each anchor is (counts kept in anchor_counts).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from sqlite_utils import Database
+
+from newswatch.dedup import (
+    BANDS,
+    Fingerprint,
+    fingerprint,
+    signature_from_bytes,
+    similarity,
+)
+from newswatch.items import Article
+
+NEAR_DUPLICATE = 0.5  # estimated Jaccard similarity of word 3-shingles
+STORY_DAYS = 3  # reports of one event are linked within this many days of each other
+STORY_SCORE = 0.3  # share of the new article's anchor weight found in the other report
+STORY_MIN_SHARED = 2  # anchors in common, at least one of them a name
+MAX_ANCHORS = 30  # the rarest anchors of an article are the ones looked up
+COMMON_SHARE = 0.2  # an anchor in more than this share of the store says nothing of a story
+_TOTAL = "__articles__"
+
+
+def fingerprint_of(article: Article) -> Fingerprint:
+    return fingerprint(article.title, article.lead, article.text)
+
+
+def _day(article: Article) -> str | None:
+    return article.date
+
+
+def find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | None:
+    """The first-seen article that `article` copies (same language), or None."""
+    exact = db.execute(
+        "SELECT coalesce(duplicate_of, id) FROM articles WHERE content_hash = ? AND id != ? "
+        "AND language IS ? ORDER BY first_seen, id LIMIT 1",
+        [fp.content_hash, article.id, article.language],
+    ).fetchone()
+    if exact:
+        return exact[0]
+    placeholders = " OR ".join("(band = ? AND bucket = ?)" for _ in range(BANDS))
+    params = [v for band, bucket in enumerate(fp.buckets) for v in (band, bucket)]
+    candidates = [
+        r[0]
+        for r in db.execute(
+            f"SELECT DISTINCT article_id FROM minhash_bands WHERE {placeholders}", params
+        )
+    ]
+    best = None
+    for candidate in candidates:
+        if candidate == article.id:
+            continue
+        row = db.execute(
+            "SELECT f.signature, a.language, coalesce(a.duplicate_of, a.id), a.first_seen "
+            "FROM article_fingerprints f JOIN articles a ON a.id = f.article_id "
+            "WHERE f.article_id = ?",
+            [candidate],
+        ).fetchone()
+        if row is None or row[1] != article.language:
+            continue  # a report in another language is never a duplicate
+        near = similarity(fp.signature, signature_from_bytes(row[0])) >= NEAR_DUPLICATE
+        if near and (best is None or (row[3] or "", row[2]) < (best[1] or "", best[0])):
+            best = (row[2], row[3])
+    return best[0] if best else None
+
+
+def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
+    """The story of an earlier report of the same event, in any language, or None."""
+    counts = dict(
+        db.execute(
+            f"SELECT anchor, articles FROM anchor_counts WHERE anchor IN "
+            f"({','.join('?' * (len(fp.anchors) + 1))})",
+            [*fp.anchors, _TOTAL],
+        ).fetchall()
+    )
+    total = counts.pop(_TOTAL, 0) + 1
+    weights = {}
+    for anchor in fp.anchors:
+        seen = counts.get(anchor, 0)
+        if total > 20 and seen / total > COMMON_SHARE:
+            continue
+        weights[anchor] = math.log((total + 1) / (seen + 1)) + 1.0
+    rarest = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_ANCHORS])
+    if len(rarest) < STORY_MIN_SHARED:
+        return None
+    where, params = [f"anchor IN ({','.join('?' * len(rarest))})"], list(rarest)
+    day = _day(article)
+    if day:
+        start = date.fromisoformat(day)
+        where.append("(day IS NULL OR day BETWEEN ? AND ?)")
+        params += [
+            (start - timedelta(days=STORY_DAYS)).isoformat(),
+            (start + timedelta(days=STORY_DAYS)).isoformat(),
+        ]
+    shared: dict[str, list[str]] = {}
+    for candidate, anchor in db.execute(
+        f"SELECT article_id, anchor FROM story_anchors WHERE {' AND '.join(where)}", params
+    ):
+        if candidate != article.id:
+            shared.setdefault(candidate, []).append(anchor)
+    whole = sum(rarest.values())
+    best, best_score = None, 0.0
+    for candidate, anchors in shared.items():
+        names = sum(1 for a in anchors if a.startswith("n:"))
+        if len(anchors) < STORY_MIN_SHARED or names == 0:
+            continue
+        score = sum(rarest[a] for a in anchors) / whole
+        if score >= STORY_SCORE and score > best_score:
+            best, best_score = candidate, score
+    if best is None:
+        return None
+    return db.execute(
+        "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [best]
+    ).fetchone()[0]
+
+
+def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
+    """Record the fingerprint of `article` (replacing an earlier one of the same article)."""
+    old_anchors = [
+        r[0]
+        for r in db.execute("SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id])
+    ]
+    known = db.execute(
+        "SELECT 1 FROM article_fingerprints WHERE article_id = ?", [article.id]
+    ).fetchone()
+    for anchor in old_anchors:
+        db.execute("UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", [anchor])
+    db.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
+    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article.id])
+    db["article_fingerprints"].upsert(
+        {"article_id": article.id, "signature": fp.signature.tobytes(), "day": _day(article)},
+        pk="article_id",
+    )
+    db["minhash_bands"].insert_all(
+        {"band": band, "bucket": bucket, "article_id": article.id}
+        for band, bucket in enumerate(fp.buckets)
+    )
+    db["story_anchors"].insert_all(
+        {"anchor": anchor, "article_id": article.id, "day": _day(article)}
+        for anchor in sorted(fp.anchors)
+    )
+    for anchor in [*fp.anchors, *([] if known else [_TOTAL])]:
+        db.execute(
+            "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "
+            "ON CONFLICT(anchor) DO UPDATE SET articles = articles + 1",
+            [anchor],
+        )
+
+
+def link(db: Database, article: Article) -> Fingerprint:
+    """Set `duplicate_of` and `story_id` on `article` from what is stored; return its
+    fingerprint (for `index_article` once the row is written)."""
+    fp = fingerprint_of(article)
+    article.content_hash = fp.content_hash
+    article.duplicate_of = find_duplicate(db, article, fp)
+    if article.duplicate_of:
+        article.story_id = db.execute(
+            "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [article.duplicate_of]
+        ).fetchone()[0]
+    else:
+        article.story_id = find_story(db, article, fp) or article.id
+    return fp
+
+
+def backfill(db: Database) -> None:
+    """Fingerprint and link the articles stored before de-duplication existed, oldest first."""
+    from newswatch.keys import article_key
+    from newswatch.store.articles import row_to_article
+
+    rows = list(db.execute("SELECT * FROM articles ORDER BY first_seen, id"))
+    columns = [c[0] for c in db.execute("SELECT * FROM articles LIMIT 0").description]
+    for values in rows:
+        article = row_to_article(dict(zip(columns, values, strict=True)))
+        article.article_key = article_key(article.url) if article.url else None
+        fp = link(db, article)
+        db["articles"].update(
+            article.id,
+            {
+                "article_key": article.article_key,
+                "content_hash": article.content_hash,
+                "duplicate_of": article.duplicate_of,
+                "story_id": article.story_id,
+            },
+        )
+        index_article(db, article, fp)
