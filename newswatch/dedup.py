@@ -175,6 +175,7 @@ _LATIN_FOLD = (
     ("kh", "h"),
 )
 _VOWELS = re.compile(r"[aeiouy]")
+_GUTTURAL = re.compile(r"[ghj]")
 _SENTENCE_END = frozenset('.!?…«"“„:')
 
 
@@ -194,7 +195,9 @@ def name_key(word: str) -> str | None:
         return None
     for old, new in _LATIN_FOLD:
         lower = lower.replace(old, new)
-    skeleton = _VOWELS.sub("", lower)
+    # г, ж, х and h, g, j trade places between these languages' spellings (Женева / Geneva,
+    # Гельсінкі / Helsinki): one letter for all of them.
+    skeleton = _GUTTURAL.sub("g", _VOWELS.sub("", lower))
     return skeleton if len(skeleton) >= 2 and skeleton.isalpha() else None
 
 

@@ -9,7 +9,7 @@ import sys
 
 from conftest import REPO
 
-COUNT = 1500
+COUNT = 800
 
 
 def test_crawl_and_import_together_lose_nothing_and_corrupt_nothing(tmp_path):

@@ -4,7 +4,8 @@ Each decision is made while the writer holds the database's write lock, together
 it concerns, so two crawls writing at once cannot both miss each other's copy. Every lookup is
 an indexed query whose cost does not grow with the store: exact copies by content hash, near
 copies by the LSH buckets of the MinHash signature (then verified on the signatures), stories by
-anchors within a few days, weighted by how rare each anchor is (counts kept in anchor_counts).
+anchors within a few days, weighted by how rare each anchor is (counts kept in anchor_counts);
+at most MAX_CANDIDATES are compared, those sharing the most LSH bands or anchors.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from newswatch.items import Article
 
 NEAR_DUPLICATE = 0.5  # estimated Jaccard similarity of word 3-shingles
 STORY_DAYS = 3  # reports of one event are linked within this many days of each other
-STORY_SCORE = 0.3  # share of the new article's anchor weight found in the other report
-STORY_MIN_SHARED = 2  # anchors in common, at least one of them a name
+STORY_SCORE = 0.5  # weighted overlap of the two reports' anchors (see find_story)
+STORY_SCORE_UNDATED = 0.65  # the same, when either report has no date
+STORY_MIN_SHARED = 3  # anchors in common, at least one of them a name
 MAX_ANCHORS = 30  # the rarest anchors of an article are the ones looked up
-COMMON_SHARE = 0.2  # an anchor in more than this share of the store says nothing of a story
+MAX_CANDIDATES = 20  # the candidates sharing most bands / anchors are the ones compared
 _TOTAL = "__articles__"
 
 
@@ -75,25 +77,31 @@ def find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | Non
     return best[0] if best else None
 
 
-def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
-    """The story of an earlier report of the same event, in any language, or None."""
+def _weights(db: Database, anchors: set[str]) -> dict[str, float]:
+    """Each anchor weighted by how rare it is in the store (inverse document frequency)."""
     counts = dict(
         db.execute(
             f"SELECT anchor, articles FROM anchor_counts WHERE anchor IN "
-            f"({','.join('?' * (len(fp.anchors) + 1))})",
-            [*fp.anchors, _TOTAL],
+            f"({','.join('?' * (len(anchors) + 1))})",
+            [*anchors, _TOTAL],
         ).fetchall()
     )
     total = counts.pop(_TOTAL, 0) + 1
-    weights = {}
-    for anchor in fp.anchors:
-        seen = counts.get(anchor, 0)
-        if total > 20 and seen / total > COMMON_SHARE:
-            continue
-        weights[anchor] = math.log((total + 1) / (seen + 1)) + 1.0
-    rarest = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_ANCHORS])
-    if len(rarest) < STORY_MIN_SHARED:
+    return {a: math.log((total + 1) / (counts.get(a, 0) + 1)) + 1.0 for a in anchors}
+
+
+def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
+    """The story of an earlier report of the same event, in any language, or None.
+
+    Candidates share at least STORY_MIN_SHARED anchors (one a name) with the article and, when
+    both are dated, were published within STORY_DAYS of it. The measure is the weighted overlap
+    of their anchors: the rarity-weighted anchors they share over those of the smaller of the
+    two, so that names every story of the topic mentions count little. An undated article must
+    clear a higher bar, its content being all the evidence there is."""
+    if len(fp.anchors) < STORY_MIN_SHARED:
         return None
+    weights = _weights(db, fp.anchors)
+    rarest = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_ANCHORS])
     where, params = [f"anchor IN ({','.join('?' * len(rarest))})"], list(rarest)
     day = _day(article)
     if day:
@@ -109,14 +117,31 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
     ):
         if candidate != article.id:
             shared.setdefault(candidate, []).append(anchor)
-    whole = sum(rarest.values())
+    plausible = sorted(
+        (
+            (c, a)
+            for c, a in shared.items()
+            if len(a) >= STORY_MIN_SHARED and any(x.startswith("n:") for x in a)
+        ),
+        key=lambda ca: -len(ca[1]),
+    )[:MAX_CANDIDATES]
+    mine = sum(rarest.values())
     best, best_score = None, 0.0
-    for candidate, anchors in shared.items():
-        names = sum(1 for a in anchors if a.startswith("n:"))
-        if len(anchors) < STORY_MIN_SHARED or names == 0:
-            continue
-        score = sum(rarest[a] for a in anchors) / whole
-        if score >= STORY_SCORE and score > best_score:
+    for candidate, anchors in plausible:
+        theirs_anchors = {
+            r[0]
+            for r in db.execute(
+                "SELECT anchor FROM story_anchors WHERE article_id = ?", [candidate]
+            )
+        }
+        theirs = sum(_weights(db, theirs_anchors).values()) if theirs_anchors else 0.0
+        candidate_day = db.execute(
+            "SELECT day FROM article_fingerprints WHERE article_id = ?", [candidate]
+        ).fetchone()
+        undated = not day or not (candidate_day and candidate_day[0])
+        score = sum(weights[a] for a in anchors) / max(1e-9, min(mine, theirs or mine))
+        needed = STORY_SCORE_UNDATED if undated else STORY_SCORE
+        if score >= needed and score > best_score:
             best, best_score = candidate, score
     if best is None:
         return None
