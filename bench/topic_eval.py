@@ -24,15 +24,15 @@ REPO = Path(__file__).resolve().parent.parent
 DEVSET = REPO / "tests" / "topic_devset"
 
 
-def examples() -> list[dict]:
-    rows = list(csv.DictReader((DEVSET / "labels.tsv").open(encoding="utf-8"), delimiter="\t"))
+def examples(folder: Path = DEVSET) -> list[dict]:
+    rows = list(csv.DictReader((folder / "labels.tsv").open(encoding="utf-8"), delimiter="\t"))
     out = [
         {
             "file": r["file"],
             "language": r["language"],
             "label": r["on_topic"] == "1",
             "kind": r["kind"],
-            "text": parse_seed_text((DEVSET / r["file"]).read_text()).body,
+            "text": parse_seed_text((folder / r["file"]).read_text()).body,
         }
         for r in rows
     ]
@@ -82,9 +82,11 @@ def report(predictions: list[tuple[dict, bool]]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topic", default=str(DEFAULT_TOPIC))
+    parser.add_argument("--set", default=str(DEVSET),
+                        help="a labelled folder (labels.tsv), e.g. tests/topic_holdout")
     args = parser.parse_args()
     topic = load_topic(args.topic)
-    cases = examples()
+    cases = examples(Path(args.set))
     ours, base, timings, kb = [], [], [], []
     errors = []
     for case in cases:
@@ -131,7 +133,7 @@ def main() -> None:
     print(
         f"ms per article {summary['topic_ms_per_article']}, ms per KB {summary['topic_ms_per_kb']}"
     )
-    out = REPO / "bench" / "results" / "topic_eval.json"
+    out = REPO / "bench" / "results" / f"topic_eval_{Path(args.set).name}.json"
     out.write_text(json.dumps({"summary": summary, "errors": errors}, indent=1) + "\n")
     print(json.dumps(summary))
 
