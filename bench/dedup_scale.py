@@ -37,9 +37,16 @@ def synthetic(n: int, rng: random.Random) -> Article:
         words.insert(rng.randrange(len(words)), "у " + rng.choice(NAMES))
     words.insert(rng.randrange(len(words)), str(rng.randrange(10, 5000)))
     day = START + timedelta(days=rng.randrange(730))
-    return Article(id=f"{n:016x}", url=f"https://www.unian.ua/x/a-{n:08d}.html", title=f"Стаття {n}",
-                   text=" ".join(words), language="uk", outlet="unian", date=day.isoformat(),
-                   published=f"{day.isoformat()}T12:00:00+02:00")
+    return Article(
+        id=f"{n:016x}",
+        url=f"https://www.unian.ua/x/a-{n:08d}.html",
+        title=f"Стаття {n}",
+        text=" ".join(words),
+        language="uk",
+        outlet="unian",
+        date=day.isoformat(),
+        published=f"{day.isoformat()}T12:00:00+02:00",
+    )
 
 
 def fill(db, size: int, rng: random.Random) -> None:
@@ -80,10 +87,15 @@ def main() -> None:
     for size in sizes:
         started = time.perf_counter()
         results[f"dedup_ms_per_article_{size}"] = round(measure(size, args.new), 3)
-        print(f"{size:>8} stored: {results[f'dedup_ms_per_article_{size}']:.3f} ms per new "
-              f"article ({time.perf_counter() - started:.0f} s)", flush=True)
-    results["dedup_growth"] = round(results[f"dedup_ms_per_article_{sizes[-1]}"]
-                                    / results[f"dedup_ms_per_article_{sizes[0]}"], 2)
+        print(
+            f"{size:>8} stored: {results[f'dedup_ms_per_article_{size}']:.3f} ms per new "
+            f"article ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    results["dedup_growth"] = round(
+        results[f"dedup_ms_per_article_{sizes[-1]}"] / results[f"dedup_ms_per_article_{sizes[0]}"],
+        2,
+    )
     out = Path(__file__).parent / "results" / "dedup_scale.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results))

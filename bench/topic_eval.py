@@ -82,8 +82,11 @@ def report(predictions: list[tuple[dict, bool]]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topic", default=str(DEFAULT_TOPIC))
-    parser.add_argument("--set", default=str(DEVSET),
-                        help="a labelled folder (labels.tsv), e.g. tests/topic_holdout")
+    parser.add_argument(
+        "--set",
+        default=str(DEVSET),
+        help="a labelled folder (labels.tsv), e.g. tests/topic_holdout",
+    )
     args = parser.parse_args()
     topic = load_topic(args.topic)
     cases = examples(Path(args.set))

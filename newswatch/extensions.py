@@ -39,3 +39,74 @@ def _jsonable(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
+
+
+REQUIRED_FIELDS = ("title", "text", "published")
+
+
+class CrawlRecorder:
+    """Writes one row to the `crawls` table when a crawl of an outlet ends: when, how it ended,
+    requests and responses by status, articles new / updated / duplicate / on-topic, article
+    pages that gave no article, required fields found missing, errors, fixtures saved. This is
+    what `newswatch status` reads to tell a user an outlet broke."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWSWATCH_RECORD_CRAWLS", True):
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider, reason):
+        from newswatch.outlets import OUTLETS
+        from newswatch.store import open_store, resolve_db_path, write_transaction
+
+        if spider.name not in OUTLETS:
+            return  # imports and test crawls are not outlet crawls
+        stats = self.crawler.stats.get_stats()
+        responses = {
+            k.rsplit("/", 1)[-1]: v
+            for k, v in stats.items()
+            if k.startswith("downloader/response_status_count/")
+        }
+        missing = {
+            f: stats[f"newswatch/store/missing/{f}"]
+            for f in REQUIRED_FIELDS
+            if stats.get(f"newswatch/store/missing/{f}")
+        }
+        row = {
+            "outlet": spider.name,
+            "started": _iso(stats.get("start_time")),
+            "finished": _iso(stats.get("finish_time") or datetime.now().astimezone()),
+            "status": reason,
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": json.dumps(responses, sort_keys=True),
+            "articles_new": stats.get("newswatch/store/new", 0),
+            "articles_updated": stats.get("newswatch/store/updated", 0),
+            "articles_duplicate": stats.get("newswatch/store/duplicate", 0),
+            "articles_on_topic": stats.get("newswatch/store/new_on_topic", 0),
+            "article_pages": stats.get("newswatch/extraction/pages", 0),
+            "no_article": stats.get("newswatch/extraction/no_article", 0),
+            "missing_fields": json.dumps(missing, sort_keys=True),
+            "skipped_known": stats.get("newswatch/skipped/known", 0),
+            "not_modified": stats.get("newswatch/conditional/not_modified", 0),
+            "errors": stats.get("log_count/ERROR", 0),
+            "fixtures_saved": stats.get("newswatch/capture/saved", 0),
+            "replay_misses": stats.get("newswatch/replay/miss", 0),
+            "stats": json.dumps(stats, default=_jsonable, sort_keys=True),
+        }
+        try:
+            db = open_store(resolve_db_path(settings=self.crawler.settings))
+            with write_transaction(db):
+                db["crawls"].insert(row)
+            db.close()
+        except Exception as error:  # the crawl's own outcome must not be lost to this
+            spider.logger.error("cannot record the crawl in the crawls table: %s", error)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value

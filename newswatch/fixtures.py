@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,79 @@ def serve_fixtures(folders: Iterable[Path], port: int = 0) -> Iterator[str]:
 
 
 DEMO_DIR = Path(__file__).parent / "demo"
+
+
+# --- capture ------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+_EXTENSIONS = {
+    "html": ".html",
+    "xml": ".xml",
+    "rss": ".xml",
+    "atom": ".xml",
+    "json": ".json",
+    "plain": ".txt",
+    "gzip": ".gz",
+}
+
+
+def fixture_name(url: str, content_type: str | None) -> str:
+    """A file name for a saved response that cannot leave its folder whatever the URL holds:
+    letters, digits and dashes from the URL's path, cut short, then a hash of the whole URL."""
+    path = urlsplit(url).path
+    slug = _UNSAFE.sub("-", path.lower()).strip("-")[-60:].strip("-") or "index"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    kind = (content_type or "").split(";")[0].strip().lower()
+    extension = next((ext for key, ext in _EXTENSIONS.items() if key in kind), ".bin")
+    return f"{slug}-{digest}{extension}"
+
+
+def save_fixture(
+    folder: Path,
+    *,
+    url: str,
+    final_url: str,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    outlet: str,
+    page_kind: str,
+    fetched_at: str,
+    keep: int | None = None,
+) -> Path:
+    """Save one response as a fixture under folder/<outlet>/<page_kind>/ (body written whole,
+    then its sidecar); with `keep`, only the newest `keep` fixtures of that outlet and page
+    kind stay. Returns the body's path."""
+    safe_outlet = _UNSAFE.sub("-", outlet.lower()) or "unknown"
+    safe_kind = _UNSAFE.sub("-", page_kind.lower()) or "page"
+    target = folder / safe_outlet / safe_kind
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / fixture_name(url, headers.get("Content-Type"))
+    for data, destination in (
+        (body, path),
+        (
+            json.dumps(
+                {
+                    "url": url,
+                    "final_url": final_url,
+                    "status": status,
+                    "headers": headers,
+                    "fetched_at": fetched_at,
+                    "outlet": outlet,
+                    "page_kind": page_kind,
+                },
+                ensure_ascii=False,
+                indent=1,
+            ).encode("utf-8"),
+            Path(f"{path}.json"),
+        ),
+    ):
+        tmp = destination.with_name(destination.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, destination)
+    if keep:
+        sidecars = sorted(target.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in sidecars[keep:]:
+            old.with_suffix("").unlink(missing_ok=True)
+            old.unlink(missing_ok=True)
+    return path

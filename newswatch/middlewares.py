@@ -9,6 +9,8 @@
   asks, or with exponential back-off.
 - RobotsTxtMiddleware: Scrapy's, with requests that wait together for one host's robots.txt
   all checked against it (see the class).
+- ReplayMiddleware: with NEWSWATCH_REPLAY, every request is answered from saved fixtures.
+- CaptureMiddleware: with NEWSWATCH_CAPTURE, every response is saved as a fixture.
 - MirrorMiddleware: with NEWSWATCH_MIRROR set (tests, benchmarks), every request is fetched from
   that local server instead of the site, and the response keeps the site's URL.
 """
@@ -16,8 +18,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -32,6 +37,8 @@ from twisted.internet.defer import Deferred
 from newswatch.dates import iso_utc, utc_now
 from newswatch.keys import article_id, article_key, canonical_url
 from newswatch.store import open_store, resolve_db_path, write_transaction
+
+logger = logging.getLogger(__name__)
 
 
 class _StoreMiddleware:
@@ -227,3 +234,100 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             if stored is not None and not isinstance(stored, Deferred):
                 return stored
         return parser
+
+
+class ReplayMiddleware:
+    """With NEWSWATCH_REPLAY set to a fixtures folder, answer every request from it and never
+    touch the network: the saved response for the request's URL (a 304 when the request's
+    If-None-Match names the saved body's ETag, as a live site would), or for a URL with no
+    saved response a 404 marked as a miss (newswatch/replay/miss in the stats)."""
+
+    def __init__(self, folder: str, crawler):
+        from newswatch.fixtures import load_fixtures
+
+        self.index = load_fixtures([Path(folder)])
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        folder = crawler.settings.get("NEWSWATCH_REPLAY")
+        if not folder:
+            raise NotConfigured
+        if not Path(folder).is_dir():
+            raise ValueError(f"NEWSWATCH_REPLAY={folder}: no such folder")
+        return cls(folder, crawler)
+
+    def process_request(self, request: Request):
+        from scrapy.http import Response
+        from scrapy.responsetypes import responsetypes
+
+        fixture = self.index.get(request.url)
+        stats = self.crawler.stats
+        if fixture is None:
+            stats.inc_value("newswatch/replay/miss")
+            return Response(
+                request.url, status=404, request=request, headers={"X-Newswatch-Replay": "miss"}
+            )
+        body = fixture.body
+        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        stats.inc_value("newswatch/replay/hit")
+        if fixture.status == 200 and request.headers.get(b"If-None-Match") == etag.encode():
+            return Response(request.url, status=304, request=request, headers={"ETag": etag})
+        headers = {
+            k: v
+            for k, v in fixture.headers.items()
+            if k.lower() not in ("content-encoding", "transfer-encoding")
+        }
+        headers["ETag"] = etag
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(request.url, status=fixture.status, headers=headers, body=body, request=request)
+
+
+class CaptureMiddleware:
+    """With NEWSWATCH_CAPTURE set to a folder, save every response the crawl receives as a
+    fixture (body byte for byte, and a sidecar), keeping the newest NEWSWATCH_CAPTURE_KEEP per
+    outlet and page kind; counts newswatch/capture/saved."""
+
+    def __init__(self, folder: str, keep: int, crawler):
+        self.folder = Path(folder)
+        self.keep = keep
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        folder = crawler.settings.get("NEWSWATCH_CAPTURE")
+        if not folder:
+            raise NotConfigured
+        return cls(folder, crawler.settings.getint("NEWSWATCH_CAPTURE_KEEP", 200), crawler)
+
+    def process_response(self, request: Request, response):
+        from newswatch.fixtures import save_fixture
+
+        if response.status == 304 or "mirror_of" in request.meta:
+            return response
+        spider = self.crawler.spider
+        kind = request.meta.get("page_kind") or (
+            "robots" if request.url.endswith("/robots.txt") else "page"
+        )
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        try:
+            save_fixture(
+                self.folder,
+                url=request.url,
+                final_url=response.url,
+                status=response.status,
+                headers=headers,
+                body=response.body,
+                outlet=getattr(spider, "name", "unknown"),
+                page_kind=kind,
+                fetched_at=iso_utc(utc_now()),
+                keep=self.keep,
+            )
+            self.crawler.stats.inc_value("newswatch/capture/saved")
+        except OSError as error:  # a full disk must not stop the crawl
+            self.crawler.stats.inc_value("newswatch/capture/failed")
+            logger.error("cannot save fixture of %s: %s", request.url, error)
+        return response

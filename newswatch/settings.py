@@ -23,6 +23,13 @@ NEWSWATCH_SEEDS = os.environ.get("NEWSWATCH_SEEDS", "")
 # https://host/path is fetched as <NEWSWATCH_MIRROR>/host/path. Empty: the live sites.
 NEWSWATCH_MIRROR = os.environ.get("NEWSWATCH_MIRROR", "")
 
+# Answer every request from this fixtures folder instead of the network (offline replay).
+NEWSWATCH_REPLAY = os.environ.get("NEWSWATCH_REPLAY", "")
+# Save every response received into this folder, as fixtures; keep the newest N per outlet and
+# page kind.
+NEWSWATCH_CAPTURE = os.environ.get("NEWSWATCH_CAPTURE", "")
+NEWSWATCH_CAPTURE_KEEP = 200
+
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt is even consulted: a stored article is never requested again.
     "newswatch.middlewares.SkipKnownArticlesMiddleware": 50,
@@ -31,11 +38,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.middlewares.BackoffRetryMiddleware": 550,
     "newswatch.middlewares.ConditionalGetMiddleware": 560,
+    "newswatch.middlewares.CaptureMiddleware": 950,
+    "newswatch.middlewares.ReplayMiddleware": 980,
     "newswatch.middlewares.MirrorMiddleware": 990,
 }
 
 EXTENSIONS = {
     "newswatch.extensions.StatsDumpFile": 0,  # with STATS_DUMP_FILE=path: final stats as JSON
+    "newswatch.extensions.CrawlRecorder": 10,  # a row in the crawls table per outlet crawl
 }
 STATS_DUMP_FILE = ""
 

@@ -29,7 +29,7 @@ def test_ci_runs_exactly_the_readmes_test_command():
 
 
 def test_the_main_command_is_documented_and_uses_the_console_script():
-    assert any(".venv/bin/newswatch summary" in b for b in _bash_blocks(README))
+    assert any(".venv/bin/newswatch demo" in b for b in _bash_blocks(README))
 
 
 def test_every_command_and_option_is_documented():

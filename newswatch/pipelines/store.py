@@ -56,6 +56,10 @@ class StorePipeline:
             self.stats.inc_value("newswatch/store/joined_story")
         if outcome == "new" and item.on_topic:
             self.stats.inc_value("newswatch/store/new_on_topic")
+        if outcome == "new" and item.url:  # a crawled article the outlet's layout should fill
+            for field in ("title", "text", "published"):
+                if not getattr(item, field):
+                    self.stats.inc_value(f"newswatch/store/missing/{field}")
         return item
 
     def _stop(self, error: sqlite3.Error) -> None:

@@ -177,6 +177,7 @@ class OutletSpider(NewswatchSpider):
                 yield request
 
     def parse_article(self, response):
+        self.crawler.stats.inc_value("newswatch/extraction/pages")
         try:
             yield extract_article(response.text, response.url, now=utc_now())
         except (ExtractionError, AttributeError) as error:

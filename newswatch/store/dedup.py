@@ -26,8 +26,8 @@ from newswatch.items import Article
 
 NEAR_DUPLICATE = 0.5  # estimated Jaccard similarity of word 3-shingles
 STORY_DAYS = 3  # reports of one event are linked within this many days of each other
-STORY_SCORE = 0.5  # weighted overlap of the two reports' anchors (see find_story)
-STORY_SCORE_UNDATED = 0.65  # the same, when either report has no date
+STORY_SCORE = 0.4  # weighted overlap of the two reports' anchors (see find_story)
+STORY_SCORE_UNDATED = 0.55  # the same, when either report has no date
 STORY_MIN_SHARED = 3  # anchors in common, at least one of them a name
 MAX_ANCHORS = 30  # the rarest anchors of an article are the ones looked up
 MAX_CANDIDATES = 20  # the candidates sharing most bands / anchors are the ones compared

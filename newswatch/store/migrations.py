@@ -107,3 +107,33 @@ def m006_dedup_and_stories(db: Database) -> None:
     db["story_anchors"].create({"anchor": str, "article_id": str, "day": str})
     db["anchor_counts"].create({"anchor": str, "articles": int}, pk="anchor")
     backfill(db)
+
+
+@migrations()
+def m007_crawls(db: Database) -> None:
+    """One row per crawl: what it fetched and stored, and how it ended."""
+    db["crawls"].create(
+        {
+            "id": int,
+            "outlet": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "requests": int,
+            "responses": str,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_duplicate": int,
+            "articles_on_topic": int,
+            "article_pages": int,
+            "no_article": int,
+            "missing_fields": str,
+            "skipped_known": int,
+            "not_modified": int,
+            "errors": int,
+            "fixtures_saved": int,
+            "replay_misses": int,
+            "stats": str,
+        },
+        pk="id",
+    )

@@ -1,0 +1,315 @@
+"""The monitoring daemon: scheduled re-crawls of every outlet (`python scheduler.py`).
+
+APScheduler 3 with a cron trigger per outlet and job kind from a TOML schedule
+(newswatch/schedule.toml), an explicit time zone, jitter, a persistent SQLite job store, fixed
+job ids (a restart replaces jobs, never duplicates them), max_instances=1 and coalesced misfires
+within a grace time.
+
+Each crawl runs as its own `scrapy crawl` subprocess, bounded by a timeout: an exception, a
+crash or a hang in one crawl cannot stop the daemon or the other outlets, and Scrapy's reactor,
+which cannot be restarted in one process, starts fresh each time. (A shared reactor with a
+CrawlerRunner would save the ~1 s start-up of each crawl but put every crawl in one process's
+fate; every 15 minutes, isolation is worth a second.) A crawl that ends without recording itself
+(killed, timed out) is recorded in the `crawls` table by the daemon.
+
+SIGTERM or SIGINT: no new crawl starts, running crawls get SIGTERM (Scrapy then closes its
+spider and pipelines), are killed if still running after `stop_timeout_s`, and the daemon exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from newswatch.outlets import OUTLETS
+
+logger = logging.getLogger("newswatch.daemon")
+DEFAULT_SCHEDULE = Path(__file__).parent / "schedule.toml"
+STOP_TIMEOUT_S = 60
+
+
+@dataclass
+class Schedule:
+    timezone: ZoneInfo
+    jitter_s: int
+    timeout_s: int
+    misfire_grace_s: int
+    capture: bool
+    capture_keep: int
+    fixtures: str
+    jobs_db: str
+    crons: dict[str, dict[str, str]] = field(default_factory=dict)  # outlet -> kind -> cron
+    backfill_days: int = 1
+
+
+def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    defaults = data.get("defaults", {})
+    crons = {}
+    for outlet in OUTLETS:
+        own = data.get("outlets", {}).get(outlet, {})
+        crons[outlet] = {
+            kind: own.get(kind, defaults.get(kind))
+            for kind in ("feeds", "backfill")
+            if own.get(kind, defaults.get(kind))
+        }
+    return Schedule(
+        ZoneInfo(data.get("timezone", "UTC")),
+        int(data.get("jitter_s", 60)),
+        int(data.get("timeout_s", 1800)),
+        int(data.get("misfire_grace_s", 600)),
+        bool(data.get("capture", True)),
+        int(data.get("capture_keep", 200)),
+        str(data.get("fixtures", "fixtures")),
+        str(data.get("jobs_db", "data/jobs.db")),
+        crons,
+        int(defaults.get("backfill_days", 1)),
+    )
+
+
+# Running crawl subprocesses, so that a stop can reach them.
+_running: set[subprocess.Popen] = set()
+_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def crawl_command(
+    outlet: str,
+    kind: str,
+    db: str,
+    replay: str | None,
+    capture: str | None,
+    capture_keep: int,
+    backfill_days: int,
+) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", outlet, "-s", f"NEWSWATCH_DB={db}"]
+    if kind == "backfill":
+        since = (datetime.now().date() - timedelta(days=backfill_days)).isoformat()
+        command += ["-a", f"since={since}"]
+    if replay:
+        command += [
+            "-s",
+            f"NEWSWATCH_REPLAY={replay}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+        ]
+    if capture:
+        command += [
+            "-s",
+            f"NEWSWATCH_CAPTURE={capture}",
+            "-s",
+            f"NEWSWATCH_CAPTURE_KEEP={capture_keep}",
+        ]
+    return command
+
+
+def run_crawl(
+    outlet: str,
+    kind: str,
+    db: str,
+    replay: str | None = None,
+    capture: str | None = None,
+    capture_keep: int = 200,
+    timeout_s: int = 1800,
+    backfill_days: int = 1,
+    cwd: str | None = None,
+) -> int:
+    """One crawl of one outlet in its own process; its exit status. Never raises."""
+    if _stopping.is_set():
+        return -1
+    command = crawl_command(outlet, kind, db, replay, capture, capture_keep, backfill_days)
+    started = datetime.now().astimezone()
+    logger.info("crawl %s (%s) starts", outlet, kind)
+    try:
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+    except OSError as error:
+        _record_failure(db, outlet, started, f"could not start: {error}")
+        return -1
+    with _lock:
+        _running.add(process)
+    try:
+        _, err = process.communicate(timeout=timeout_s)
+        status = "finished" if process.returncode == 0 else f"exit {process.returncode}"
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        err, status = "", f"timeout after {timeout_s} s"
+    finally:
+        with _lock:
+            _running.discard(process)
+    if process.returncode != 0:
+        reason = "stopped by the daemon" if _stopping.is_set() else status
+        logger.error(
+            "crawl %s (%s) failed: %s %s",
+            outlet,
+            kind,
+            reason,
+            (err or "").strip().splitlines()[-1:] or "",
+        )
+        _record_failure(db, outlet, started, reason)
+    else:
+        logger.info("crawl %s (%s) finished", outlet, kind)
+    return process.returncode
+
+
+def _stop(process: subprocess.Popen, grace_s: int = STOP_TIMEOUT_S) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _record_failure(db: str, outlet: str, started: datetime, status: str) -> None:
+    """A crawl that did not record itself (it crashed, hung or was killed) gets a row here."""
+    from newswatch.store import open_store, write_transaction
+
+    try:
+        store = open_store(db)
+        with write_transaction(store):
+            recorded = store.execute(
+                "SELECT 1 FROM crawls WHERE outlet = ? AND started >= ?",
+                [outlet, started.isoformat(timespec="seconds")],
+            ).fetchone()
+            if not recorded:
+                store["crawls"].insert(
+                    {
+                        "outlet": outlet,
+                        "started": started.isoformat(timespec="seconds"),
+                        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "status": status,
+                        "stats": json.dumps({}),
+                    }
+                )
+        store.close()
+    except Exception as error:  # the daemon goes on whatever happens here
+        logger.error("cannot record the failed crawl of %s: %s", outlet, error)
+
+
+def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: str | None):
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    Path(schedule.jobs_db).parent.mkdir(parents=True, exist_ok=True)
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{schedule.jobs_db}")},
+        executors={"default": {"type": "threadpool", "max_workers": 2}},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": schedule.misfire_grace_s,
+        },
+        timezone=schedule.timezone,
+    )
+    for outlet, kinds in schedule.crons.items():
+        for kind, cron in kinds.items():
+            trigger = CronTrigger.from_crontab(cron, timezone=schedule.timezone)
+            trigger.jitter = schedule.jitter_s
+            scheduler.add_job(
+                run_crawl,
+                trigger,
+                id=f"{outlet}-{kind}",
+                name=f"{kind} crawl of {outlet}",
+                replace_existing=True,
+                kwargs={
+                    "outlet": outlet,
+                    "kind": kind,
+                    "db": db,
+                    "replay": replay,
+                    "capture": capture,
+                    "capture_keep": schedule.capture_keep,
+                    "timeout_s": schedule.timeout_s,
+                    "backfill_days": schedule.backfill_days,
+                },
+            )
+    return scheduler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scheduler.py", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_SCHEDULE,
+        help="the schedule (TOML) [default: newswatch/schedule.toml]",
+    )
+    parser.add_argument(
+        "--db", help="SQLite database [default: $NEWSWATCH_DB or data/newswatch.db]"
+    )
+    parser.add_argument("--replay", help="crawl from this fixtures folder, offline")
+    parser.add_argument(
+        "--once", action="store_true", help="run every outlet's feeds crawl once, then exit"
+    )
+    parser.add_argument("--no-capture", action="store_true", help="do not save fixtures")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from newswatch.store import StoreError, open_store, resolve_db_path
+
+    schedule = load_schedule(args.config)
+    db = str(resolve_db_path(args.db))
+    try:
+        open_store(db).close()  # fail now, clearly, rather than in every crawl
+    except StoreError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return 1
+    capture = None if (args.no_capture or not schedule.capture) else schedule.fixtures
+
+    def stop(signum, _frame):
+        logger.info("signal %s: stopping; no new crawl starts", signum)
+        _stopping.set()
+        with _lock:
+            running = list(_running)
+        for process in running:
+            threading.Thread(target=_stop, args=(process,), daemon=True).start()
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    scheduler = None
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.once:
+        failed = 0
+        for outlet in OUTLETS:
+            if _stopping.is_set():
+                break
+            failed += (
+                run_crawl(
+                    outlet,
+                    "feeds",
+                    db,
+                    args.replay,
+                    capture,
+                    schedule.capture_keep,
+                    schedule.timeout_s,
+                )
+                != 0
+            )
+        return 0 if _stopping.is_set() or not failed else 1
+    scheduler = build_scheduler(schedule, db, args.replay, capture)
+    logger.info(
+        "daemon started: %d jobs; stop it with SIGTERM or SIGINT", len(scheduler.get_jobs())
+    )
+    scheduler.start()  # blocks until stop()
+    with _lock:
+        running = list(_running)
+    for process in running:
+        _stop(process)
+    logger.info("daemon stopped")
+    return 0
