@@ -43,3 +43,40 @@ def test_dependencies_are_pinned():
     for requirement in requirements:
         assert "==" in requirement, f"not pinned: {requirement}"
     assert project["scripts"]["newswatch"] == "newswatch.cli:main"
+
+
+def test_every_imported_package_is_a_declared_dependency():
+    """A fresh install must have everything newswatch imports: each third-party module comes
+    from pyproject's dependencies or what they depend on (not from a developer's venv)."""
+    import ast
+    import re
+    import sys
+    from importlib.metadata import PackageNotFoundError, packages_distributions, requires
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            return seen
+        seen.add(key)
+        try:
+            requirements = requires(name) or []
+        except PackageNotFoundError:  # a requirement whose marker excludes this Python
+            return seen
+        for requirement in requirements:
+            if "extra ==" in requirement:
+                continue
+            closure(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0], seen)
+        return seen
+
+    allowed = closure("newswatch", set())
+    modules = set()
+    for path in (REPO / "newswatch").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module.split(".")[0])
+    owners = packages_distributions()
+    for module in sorted(modules - set(sys.stdlib_module_names) - {"newswatch"}):
+        distributions = {re.sub(r"[-_.]+", "-", d).lower() for d in owners.get(module, [])}
+        assert distributions & allowed, f"{module} is imported but no declared dependency"
