@@ -377,7 +377,7 @@ def demo(db_path: Path | None, verbose: bool) -> None:
         click.echo("stories covered by more than one article:")
         for title, articles, outlets, languages in stories:
             click.echo(f"  {articles} articles ({outlets}; {languages}): {(title or '')[:70]}")
-    click.echo(f"Open it in Datasette:  datasette {path}")
+    click.echo(f"Open it in Datasette:  newswatch serve --db {path}")
 
 
 @main.command()
@@ -512,6 +512,78 @@ def golden(captured: Path, goldens: Path) -> None:
 
 
 @main.command()
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
+)
+@db_option
+def serve(port: int, host: str, db_path: Path | None) -> None:
+    """Open the store in Datasette, with newswatch's metadata (descriptions, newest-first
+    sorting, facets, canned queries, the Atom feed at /<db>/feed.atom). Read-only: Datasette
+    runs SELECT queries only."""
+    import subprocess
+    import tempfile
+
+    from newswatch.datasette.metadata import write_metadata
+
+    path = resolve_db_path(db_path)
+    _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
+    with tempfile.TemporaryDirectory() as tmp:
+        metadata = write_metadata(Path(tmp) / "metadata.json", path.stem)
+        command = [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(path),
+            "-m",
+            str(metadata),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            "3000",
+        ]
+        click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
+        try:
+            sys.exit(subprocess.call(command))
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option("--days", default=30, show_default=True, help="Days back from the newest article.")
+@db_option
+def report(out: Path, days: int, db_path: Path | None) -> None:
+    """Write a self-contained HTML page charting on-topic articles per outlet per day."""
+    from datetime import date
+
+    from newswatch.report import coverage, render
+
+    db, path = _open_seeded(db_path)
+    try:
+        newest = db.execute("SELECT max(date) FROM on_topic_articles").fetchone()[0]
+        dates, counts = coverage(db, days, date.fromisoformat(newest) if newest else date.today())
+    finally:
+        db.close()
+    out.write_text(render(dates, counts, f"newswatch coverage: {path.name}"), encoding="utf-8")
+    total = sum(n for c in counts.values() for n in c.values())
+    click.echo(f"{out}: {total} on-topic articles over {days} days")
+
+
+@main.command()
 @db_option
 def summary(db_path: Path | None) -> None:
     """Print what the store holds: articles by outlet and language, and the dates covered."""
@@ -540,7 +612,7 @@ def summary(db_path: Path | None) -> None:
     click.echo(f"  by language: {line(by['language'])}")
     if dated:
         click.echo(f"  dated:       {dated}, from {first} to {last}")
-    click.echo(f"Browse it: datasette {path}")
+    click.echo(f"Browse it in Datasette: newswatch serve --db {path}")
 
 
 if __name__ == "__main__":

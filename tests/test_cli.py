@@ -47,7 +47,7 @@ def test_first_use_imports_the_seeds_and_summarises(db_path):
     assert "articles:    5" in result.stdout
     assert "by language: en 4, uk 1" in result.stdout
     assert "from 2025-02-12 to 2026-02-12" in result.stdout
-    assert f"datasette {db_path}" in result.stdout
+    assert f"newswatch serve --db {db_path}" in result.stdout
 
 
 def test_import_then_export_reproduces_every_seed_byte_for_byte(db_path, tmp_path):

@@ -130,7 +130,8 @@ def test_the_demo_runs_offline_and_a_second_run_adds_nothing(tmp_path):
     db = tmp_path / "demo.db"
     first = run_newswatch("demo", "--db", str(db))
     assert first.returncode == 0, first.stderr
-    assert "31 article pages fetched" in first.stdout and f"datasette {db}" in first.stdout
+    assert "31 article pages fetched" in first.stdout
+    assert f"newswatch serve --db {db}" in first.stdout
     outlets = dict(
         _rows(db, "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL GROUP BY outlet")
     )

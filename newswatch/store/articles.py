@@ -10,12 +10,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
+from newswatch.search import stems
 from newswatch.store.connection import write_transaction
 from newswatch.store.dedup import index_article, link
 
 # Fields whose change makes a stored article "updated"; fetched_at only says when we looked, and
 # the links are derived from the text.
-DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id")
+DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id", "stems")
 CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in DERIVED)
 # A change of these keeps the earlier text as a version.
 VERSIONED_FIELDS = ("title", "lead", "text")
@@ -23,6 +24,9 @@ VERSIONED_FIELDS = ("title", "lead", "text")
 
 def article_to_row(article: Article) -> dict[str, Any]:
     row = asdict(article)
+    row["stems"] = stems(
+        " ".join(filter(None, (article.title, article.lead, article.text))), article.language
+    )
     if row.get("on_topic") is not None:
         row["on_topic"] = int(row["on_topic"])
     for name in JSON_FIELDS:

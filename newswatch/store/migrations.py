@@ -137,3 +137,17 @@ def m007_crawls(db: Database) -> None:
         },
         pk="id",
     )
+
+
+@migrations()
+def m008_search_stems(db: Database) -> None:
+    """Word stems of title, lead and text, so that search finds every grammatical case."""
+    from newswatch.search import stems
+
+    db["articles"].add_column("stems", str)
+    for row in list(db.execute("SELECT id, title, lead, text, language FROM articles")):
+        article_id, title, lead, text, language = row
+        db.execute(
+            "UPDATE articles SET stems = ? WHERE id = ?",
+            [stems(" ".join(filter(None, (title, lead, text))), language), article_id],
+        )

@@ -16,7 +16,8 @@ from sqlite_utils import Database
 
 from newswatch.store.connection import write_transaction
 
-FTS_COLUMNS = ("title", "lead", "text")
+# `stems` holds every word's stem (newswatch.search), so that search finds all grammatical cases.
+FTS_COLUMNS = ("title", "lead", "text", "stems")
 # unicode61 folds letter case for Cyrillic as well as Latin (Росії matches росії and РОСІЇ),
 # and remove_diacritics 2 folds accents on Latin letters (Sánchez matches Sanchez).
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"

@@ -1,0 +1,211 @@
+"""Datasette over a newswatch store: metadata, views, canned queries, search in any grammatical
+case, the Atom feed, the coverage report, and one end-to-end run in headless Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import NOW, REPO, run_newswatch
+from datasette.app import Datasette
+
+from newswatch.datasette.metadata import METADATA_FILE, build_metadata
+from newswatch.items import Article
+from newswatch.pipelines.normalise import normalise_article
+from newswatch.store import open_store, save_article
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """A store with the demo crawl in it, and one Ukrainian article written in known cases."""
+    path = tmp_path_factory.mktemp("ds") / "newswatch.db"
+    assert run_newswatch("demo", "--db", str(path)).returncode == 0
+    db = open_store(path)
+    article = Article(
+        url="https://www.unian.ua/politics/test-13999999.html",
+        language="uk",
+        title="Тестова новина про контакти з Росією",
+        text="Делегації провели переговори у Женеві щодо припинення війни.",
+        published="2026-11-21T10:00:00+02:00",
+    )
+    normalise_article(article, NOW)
+    save_article(db, article, NOW.isoformat())
+    db.close()
+    return path
+
+
+def get(store: Path, path: str):
+    datasette = Datasette([str(store)], metadata=build_metadata("newswatch"))
+
+    async def fetch():
+        return await datasette.client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def rows(store: Path, path: str) -> list[dict]:
+    response = get(store, path + ("&" if "?" in path else "?") + "_shape=array")
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_the_committed_metadata_file_is_what_the_code_builds():
+    assert json.loads(METADATA_FILE.read_text()) == build_metadata("newswatch")
+
+
+def test_metadata_titles_sorts_facets_and_hides_internal_tables(store):
+    page = get(store, "/newswatch/articles")
+    assert page.status_code == 200
+    assert "Every article crawled or imported" in page.text
+    assert "16 lowercase hex digits" in page.text  # a column description
+    data = get(store, "/newswatch/articles.json?_size=5").json()
+    assert data["human_description_en"] == "sorted by first_seen descending"
+    assert set(data["facet_results"]) >= {"outlet", "language", "on_topic", "date", "story_id"}
+    tables = {t["name"]: t for t in get(store, "/newswatch.json").json()["tables"]}
+    assert tables["minhash_bands"]["hidden"] and tables["story_anchors"]["hidden"]
+    assert not tables["articles"]["hidden"]
+
+
+def test_views_and_canned_queries(store):
+    stories = rows(store, "/newswatch/story_coverage.json")
+    geneva = next(s for s in stories if "Geneva" in (s["title"] or ""))
+    assert geneva["articles"] >= 5 and set(geneva["languages"].split(",")) == {"en", "uk", "ru"}
+    assert geneva["first"] in {"sputnik", "rbc", "unian", "pravda", "moscowtimes"}
+    assert geneva["hours_apart"] > 0
+    since = rows(store, "/newswatch/new_on_topic_since.json?since=2026-11-20")
+    assert since and all((r["date"] or r["first_seen"][:10]) >= "2026-11-20" for r in since)
+    health = rows(store, "/newswatch/crawl_health.json")
+    assert [r["outlet"] for r in health] == sorted(
+        ["moscowtimes", "pravda", "rbc", "sputnik", "unian"]
+    )
+    folded = rows(store, "/newswatch/on_topic_articles.json?_size=100")
+    assert all(r["duplicate_of"] is None for r in folded)
+    assert sum(r["copies"] for r in folded) == 1  # the eurointegration re-post
+    assert rows(store, "/newswatch/today_by_outlet.json") == []  # nothing dated today (UTC)
+
+
+def test_an_articles_versions(store):
+    db = open_store(store)
+    url = "https://www.unian.ua/politics/versions-13999998.html"
+    for text in (
+        "Перша редакція: делегації провели переговори.",
+        "Оновлений текст: делегації домовилися про новий раунд.",
+    ):
+        article = Article(
+            url=url,
+            language="uk",
+            title="Новина з оновленнями",
+            text=text,
+            published="2026-11-21T10:00:00+02:00",
+        )
+        normalise_article(article, NOW)
+        save_article(db, article, NOW.isoformat())
+    db.close()
+    versions = rows(store, f"/newswatch/article_versions.json?id={article.id}")
+    assert [v["version"] for v in versions] == [1, "current"]
+    assert versions[0]["text"].startswith("Перша редакція")
+    assert versions[1]["text"].startswith("Оновлений текст")
+
+
+@pytest.mark.parametrize("query", ["Росія", "росії", "РОСІЮ", "переговорів", "Женева"])
+def test_search_finds_cyrillic_words_in_other_grammatical_cases(store, query):
+    found = rows(store, f"/newswatch/search.json?q={query}")
+    assert any(r["title"] == "Тестова новина про контакти з Росією" for r in found), query
+
+
+def test_the_atom_feed_parses(store):
+    response = get(store, "/newswatch/feed.atom")
+    assert response.status_code == 200
+    feed = feedparser.parse(response.text)
+    assert not feed.bozo and feed.feed.title == "newswatch: new on-topic articles"
+    assert len(feed.entries) >= 10
+    assert any("Geneva" in e.title for e in feed.entries)
+    assert all(e.link for e in feed.entries)
+
+
+def test_datasette_is_read_only(store):
+    response = get(store, "/newswatch.json?sql=DELETE+FROM+articles")
+    assert response.status_code == 400
+    assert rows(store, "/newswatch.json?sql=select+count(*)+as+n+from+articles")[0]["n"] > 30
+
+
+def test_serve_listens_on_this_machine_only_by_default():
+    from newswatch.cli import serve
+
+    host = next(p for p in serve.params if p.name == "host")
+    assert host.default == "127.0.0.1"
+
+
+def test_report_charts_on_topic_articles_per_outlet_per_day(store, tmp_path):
+    out = tmp_path / "report.html"
+    result = run_newswatch("report", "--db", str(store), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    assert "<svg" in page and page.count("<rect") >= 5 and "<script" not in page
+    assert "<td>2026-11-19</td>" in page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_end_to_end_in_headless_chromium(store, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have chromium (.ci/run installs Debian's package)")
+        pytest.skip("no chromium on this developer machine")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(store), "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        url = f"http://127.0.0.1:{port}/newswatch/articles?_search=Женеві"
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+        ]
+        dom = subprocess.run(
+            [chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+        )
+        assert "rows where search matches" in dom.stdout
+        assert "Тестова новина" in dom.stdout
+        shot = REPO / "docs" / "datasette-search.png"
+        shot.parent.mkdir(exist_ok=True)
+        subprocess.run(
+            [chromium, *flags, "--window-size=1280,2600", f"--screenshot={shot}", url],
+            capture_output=True,
+            timeout=120,
+        )
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
