@@ -82,7 +82,10 @@ def _root(body: bytes) -> etree._Element:
 
 
 def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of a tag, namespace or undeclared prefix ("news:title") dropped."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
 def _children(element, name: str) -> list:

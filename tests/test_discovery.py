@@ -117,3 +117,13 @@ def test_a_truncated_feed_keeps_the_items_before_the_break():
         b"<item><link>https://www.unian.ua/b-12345679.html</link></item><item><li"
     )
     assert [e.url[-13:] for e in parse_feed(feed)] == ["12345678.html", "12345679.html"]
+
+
+def test_an_undeclared_namespace_prefix_is_read_by_its_local_name():
+    body = (
+        b"<urlset><url><loc>https://www.pravda.com.ua/news/2026/11/20/8076402/</loc>"
+        b"<news:news><news:publication_date>2026-11-20T16:26:00+02:00</news:publication_date>"
+        b"</news:news></url></urlset>"
+    )
+    (entry,) = parse_sitemap(body).entries
+    assert entry.published.isoformat() == "2026-11-20T16:26:00+02:00"

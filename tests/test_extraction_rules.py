@@ -88,3 +88,11 @@ def test_bylines_become_names_of_people():
 def test_a_page_with_no_article_raises_extraction_error(html):
     with pytest.raises(ExtractionError, match="no article"):
         extract_article(html, "https://www.unian.ua/x-12345678.html", now=NOW)
+
+
+def test_control_characters_in_a_page_do_not_crash_extraction():
+    html = page(
+        '<meta \x01roperty="og:title" content="T\x00itle">', "<h1>Заголовок\x0b</h1>" + BODY
+    )
+    article = extract_article(html, "https://www.pravda.com.ua/news/2026/11/19/8076000/", now=NOW)
+    assert article.title == "Заголовок"

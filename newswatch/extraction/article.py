@@ -66,6 +66,7 @@ NOT_PEOPLE = {o.title for o in OUTLETS.values()} | {
 }
 URL_DATE_TOLERANCE = timedelta(days=1, hours=12)
 EPOCH_TOLERANCE = timedelta(minutes=30)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # A page with no headline is an article only if it has at least this much text (else it is a
 # navigation or error page that the general extractor scraped a menu from).
 MIN_WORDS_WITHOUT_TITLE = 25
@@ -151,6 +152,8 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Arti
     `now`, when given, rejects a publication time in the future (or before 1990). Raises
     ExtractionError when the page has no title and too little body text to be an article.
     """
+    # Control characters (a NUL, \x01...) are not allowed in XML strings; lxml refuses them.
+    html = _CONTROL_CHARS.sub(" ", html or "")
     sel = Selector(text=html or "<html></html>", base_url=url)
     outlet = outlet_for_url(url)
     rules = RULES.get(outlet, OutletRules())
