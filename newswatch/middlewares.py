@@ -149,7 +149,11 @@ class MirrorMiddleware:
     def mirrored(self, request: Request) -> Request:
         parts = urlsplit(request.url)
         query = f"?{parts.query}" if parts.query else ""
-        meta = {**request.meta, "mirror_of": request.url, "allow_offsite": True}
+        # The local fetch itself neither redirects nor retries: its response goes back to the
+        # site's request, which does both through the usual middlewares (offsite filtering
+        # included), so a redirect can never lead a mirrored crawl onto the network.
+        meta = {**request.meta, "mirror_of": request.url, "allow_offsite": True,
+                "dont_redirect": True, "dont_retry": True, "handle_httpstatus_all": True}
         return request.replace(
             url=f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}",
             meta=meta,
@@ -157,8 +161,8 @@ class MirrorMiddleware:
         )
 
     async def process_request(self, request: Request):
-        if "mirror_of" in request.meta:
-            return None
+        if request.url.startswith(self.mirror + "/"):
+            return None  # the local fetch itself
         response = await self.crawler.engine.download_async(self.mirrored(request))
         return response.replace(url=request.url, request=request)
 
