@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -44,3 +45,25 @@ def run_newswatch(
         cwd=cwd or REPO,
         timeout=timeout,
     )
+
+
+def crawl_mirrored(outlet: str, mirror: str, db: Path, *args: str, **settings) -> tuple:
+    """`scrapy crawl <outlet>` in a subprocess, every request fetched from the local server
+    `mirror`, no politeness delays; returns the finished process and its final stats."""
+    stats_file = db.parent / f"{outlet}-{db.stem}-stats.json"
+    stats_file.unlink(missing_ok=True)
+    options = {
+        "NEWSWATCH_MIRROR": mirror,
+        "NEWSWATCH_DB": db,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "LOG_LEVEL": "WARNING",
+        "STATS_DUMP_FILE": stats_file,
+        **settings,
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", outlet, *args]
+    for name, value in options.items():
+        command += ["-s", f"{name}={value}"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    return result, stats

@@ -5,57 +5,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 
-from conftest import REPO
+from conftest import crawl_mirrored
 from support.fault_server import GOOD, RECOVERABLE, URLS, fault_server
 
 
-def _crawl(base: str, db, stats_file) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "unian",
-            "-s",
-            f"NEWSWATCH_MIRROR={base}",
-            "-s",
-            f"NEWSWATCH_DB={db}",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "DOWNLOAD_TIMEOUT=3",
-            "-s",
-            "RETRY_BACKOFF_BASE=0.1",
-            "-s",
-            "RETRY_TIMES=2",
-            "-s",
-            "LOG_LEVEL=WARNING",
-            "-s",
-            f"STATS_DUMP_FILE={stats_file}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def _crawl(base: str, db) -> tuple:
+    return crawl_mirrored(
+        "unian", base, db, DOWNLOAD_TIMEOUT=3, RETRY_BACKOFF_BASE=0.1, RETRY_TIMES=2
     )
 
 
 def test_a_crawl_through_every_fault_stores_the_good_articles_and_no_broken_one(tmp_path):
-    db, stats_file = tmp_path / "faults.db", tmp_path / "stats.json"
-    with fault_server() as (base, handler):
-        result = _crawl(base, db, stats_file)
+    db = tmp_path / "faults.db"
+    with fault_server() as (base, _):
+        result, stats = _crawl(base, db)
     assert result.returncode == 0, result.stderr[-3000:]
     # Faults are logged by Scrapy as download errors; nothing failed in a spider or pipeline.
     assert "Spider error processing" not in result.stderr
     assert "Error processing" not in result.stderr
-    stats = json.loads(stats_file.read_text())
     with closing(sqlite3.connect(db)) as conn:
         stored = {
             r[0]: r
@@ -106,10 +75,8 @@ def test_a_crawl_through_every_fault_stores_the_good_articles_and_no_broken_one(
 
 
 def test_a_malformed_feed_is_counted_and_the_crawl_goes_on(tmp_path):
-    db, stats_file = tmp_path / "m.db", tmp_path / "stats.json"
     with fault_server(malformed_feed=True) as (base, _):
-        result = _crawl(base, db, stats_file)
+        result, stats = _crawl(base, tmp_path / "m.db")
     assert result.returncode == 0
-    stats = json.loads(stats_file.read_text())
     assert stats["finish_reason"] == "finished"
     assert stats["newswatch/store/new"] >= len(RECOVERABLE)

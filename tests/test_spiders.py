@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import REPO
+from conftest import REPO, crawl_mirrored
 from scrapy import Request
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
@@ -84,36 +82,10 @@ def test_article_links_are_filtered_to_the_outlets_articles():
 
 
 def _crawl(name: str, base: str, db, *args: str) -> dict:
-    stats_file = db.parent / f"{name}-stats.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            name,
-            *args,
-            "-s",
-            f"NEWSWATCH_MIRROR={base}",
-            "-s",
-            f"NEWSWATCH_DB={db}",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "LOG_LEVEL=WARNING",
-            "-s",
-            f"STATS_DUMP_FILE={stats_file}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result, stats = crawl_mirrored(name, base, db, *args)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    return json.loads(stats_file.read_text())
+    return stats
 
 
 def _demo_articles(name: str) -> dict[str, dict]:

@@ -245,3 +245,27 @@ def test_unwritable_location_gives_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open the database"):
         open_store(blocker / "sub" / "x.db")
+
+
+def test_a_full_disk_stops_the_crawl_with_one_clear_error_and_no_half_written_row(db_path):
+    import pytest
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from newswatch.pipelines import StorePipeline
+
+    crawler = get_crawler()
+    pipeline = StorePipeline(db_path, crawler.stats, crawler)
+    pipeline.open_spider()
+    pages = pipeline.db.execute("PRAGMA page_count").fetchone()[0]
+    pipeline.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from now on
+    big = Article(id="00000000000000ff", title="Повна", text="слово " * 50_000)
+    with pytest.raises(DropItem, match="not stored"):
+        pipeline.process_item(big)
+    stats = crawler.stats.get_stats()
+    assert stats["newswatch/store/errors"] == 1
+    assert "database or disk is full" in stats["newswatch/store/error"]
+    pipeline.close_spider()
+    db = open_store(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db["articles"].count == 0 and db["article_fingerprints"].count == 0

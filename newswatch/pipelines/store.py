@@ -68,5 +68,9 @@ class StorePipeline:
             message = f"cannot write to the database {self.db_path}: {error}"
             self.stats.set_value("newswatch/store/error", message)
             logger.error("%s; stopping the crawl", message)
-            if self.crawler is not None and self.crawler.engine is not None:
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_error"))
+            try:
+                engine = self.crawler.engine if self.crawler is not None else None
+            except RuntimeError:  # no crawl running (the pipeline used on its own)
+                engine = None
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason="store_error"))
