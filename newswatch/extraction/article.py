@@ -384,13 +384,18 @@ def _body(sel, rules, ld, html, url) -> tuple[list[str], str]:
         if paragraphs:
             return paragraphs, "outlet"
     body = ld_text(ld.get("articleBody"))
-    if body:
-        paragraphs = split_text_paragraphs(body)
-        if paragraphs:
-            return paragraphs, "json-ld"
+    structured = split_text_paragraphs(body) if body else []
     from newswatch.extraction.generic import generic_paragraphs
 
-    return generic_paragraphs(html, url), "generic"
+    if structured and rules.body:  # a known outlet whose own selectors found nothing
+        return structured, "json-ld"
+    # On a page of no known layout, a structured body much shorter than what the page shows is
+    # an excerpt (many sites put one there): the general extractor's body wins then.
+    generic = generic_paragraphs(html, url)
+    words = len(" ".join(structured).split())
+    if structured and words >= 0.8 * len(" ".join(generic).split()):
+        return structured, "json-ld"
+    return generic, "generic"
 
 
 def _language(found, sel, meta, ld) -> None:

@@ -9,14 +9,7 @@ def generic_paragraphs(html: str, url: str) -> list[str]:
     """Body paragraphs that trafilatura finds on a page of no known layout; [] when none."""
     import trafilatura  # imported on first use: it is slow to import and rarely needed
 
-    text = trafilatura.extract(
-        html,
-        url=url,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-        deduplicate=False,
-    )
+    text = trafilatura.extract(html, url=url, include_comments=False)
     if not text:
         return []
     return clean_paragraphs(squash(line) for line in text.split("\n"))
