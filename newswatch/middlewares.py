@@ -152,8 +152,14 @@ class MirrorMiddleware:
         # The local fetch itself neither redirects nor retries: its response goes back to the
         # site's request, which does both through the usual middlewares (offsite filtering
         # included), so a redirect can never lead a mirrored crawl onto the network.
-        meta = {**request.meta, "mirror_of": request.url, "allow_offsite": True,
-                "dont_redirect": True, "dont_retry": True, "handle_httpstatus_all": True}
+        meta = {
+            **request.meta,
+            "mirror_of": request.url,
+            "allow_offsite": True,
+            "dont_redirect": True,
+            "dont_retry": True,
+            "handle_httpstatus_all": True,
+        }
         return request.replace(
             url=f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}",
             meta=meta,

@@ -71,8 +71,20 @@ class NewswatchSpider(scrapy.Spider):
             yield seed.article
 
 
-SINGLE_BYTE_CHARSETS = frozenset({"cp1251", "windows-1251", "iso-8859-1", "latin-1", "latin1",
-                                  "cp1252", "windows-1252", "koi8-r", "koi8-u", "iso-8859-5"})
+SINGLE_BYTE_CHARSETS = frozenset(
+    {
+        "cp1251",
+        "windows-1251",
+        "iso-8859-1",
+        "latin-1",
+        "latin1",
+        "cp1252",
+        "windows-1252",
+        "koi8-r",
+        "koi8-u",
+        "iso-8859-5",
+    }
+)
 
 
 def _days_back(since: date, today: date) -> Iterator[date]:
@@ -197,7 +209,8 @@ class OutletSpider(NewswatchSpider):
         text = response.text
         declared = (getattr(response, "encoding", "") or "").lower().replace("_", "-")
         suspicious = "\ufffd" in text or (
-            declared in SINGLE_BYTE_CHARSETS and not response.body.isascii())
+            declared in SINGLE_BYTE_CHARSETS and not response.body.isascii()
+        )
         if not suspicious:
             return text
         try:

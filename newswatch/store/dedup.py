@@ -126,19 +126,23 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
         key=lambda ca: -len(ca[1]),
     )[:MAX_CANDIDATES]
     mine = sum(rarest.values())
+    ids = [c for c, _ in plausible]
+    marks = ",".join("?" * len(ids))
+    their_anchors: dict[str, set[str]] = {}
+    for candidate, anchor in db.execute(
+        f"SELECT article_id, anchor FROM story_anchors WHERE article_id IN ({marks})", ids
+    ):
+        their_anchors.setdefault(candidate, set()).add(anchor)
+    days = dict(
+        db.execute(
+            f"SELECT article_id, day FROM article_fingerprints WHERE article_id IN ({marks})", ids
+        )
+    )
+    all_weights = _weights(db, set().union(*their_anchors.values())) if their_anchors else {}
     best, best_score = None, 0.0
     for candidate, anchors in plausible:
-        theirs_anchors = {
-            r[0]
-            for r in db.execute(
-                "SELECT anchor FROM story_anchors WHERE article_id = ?", [candidate]
-            )
-        }
-        theirs = sum(_weights(db, theirs_anchors).values()) if theirs_anchors else 0.0
-        candidate_day = db.execute(
-            "SELECT day FROM article_fingerprints WHERE article_id = ?", [candidate]
-        ).fetchone()
-        undated = not day or not (candidate_day and candidate_day[0])
+        theirs = sum(all_weights[a] for a in their_anchors.get(candidate, ()))
+        undated = not day or not days.get(candidate)
         score = sum(weights[a] for a in anchors) / max(1e-9, min(mine, theirs or mine))
         needed = STORY_SCORE_UNDATED if undated else STORY_SCORE
         if score >= needed and score > best_score:
@@ -152,35 +156,37 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
 
 def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
     """Record the fingerprint of `article` (replacing an earlier one of the same article)."""
+    conn = db.conn
     old_anchors = [
-        r[0]
-        for r in db.execute("SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id])
+        (r[0],)
+        for r in conn.execute("SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id])
     ]
-    known = db.execute(
+    known = conn.execute(
         "SELECT 1 FROM article_fingerprints WHERE article_id = ?", [article.id]
     ).fetchone()
-    for anchor in old_anchors:
-        db.execute("UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", [anchor])
-    db.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
-    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article.id])
-    db["article_fingerprints"].upsert(
-        {"article_id": article.id, "signature": fp.signature.tobytes(), "day": _day(article)},
-        pk="article_id",
+    conn.executemany(
+        "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", old_anchors
     )
-    db["minhash_bands"].insert_all(
-        {"band": band, "bucket": bucket, "article_id": article.id}
-        for band, bucket in enumerate(fp.buckets)
+    conn.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
+    conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article.id])
+    conn.execute(
+        "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day) VALUES (?, ?, ?)",
+        [article.id, fp.signature.tobytes(), _day(article)],
     )
-    db["story_anchors"].insert_all(
-        {"anchor": anchor, "article_id": article.id, "day": _day(article)}
-        for anchor in sorted(fp.anchors)
+    conn.executemany(
+        "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
+        [(band, bucket, article.id) for band, bucket in enumerate(fp.buckets)],
     )
-    for anchor in [*fp.anchors, *([] if known else [_TOTAL])]:
-        db.execute(
-            "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "
-            "ON CONFLICT(anchor) DO UPDATE SET articles = articles + 1",
-            [anchor],
-        )
+    anchors = sorted(fp.anchors)
+    conn.executemany(
+        "INSERT INTO story_anchors (anchor, article_id, day) VALUES (?, ?, ?)",
+        [(anchor, article.id, _day(article)) for anchor in anchors],
+    )
+    conn.executemany(
+        "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "
+        "ON CONFLICT(anchor) DO UPDATE SET articles = articles + 1",
+        [(a,) for a in [*anchors, *([] if known else [_TOTAL])]],
+    )
 
 
 def link(db: Database, article: Article) -> Fingerprint:
