@@ -6,8 +6,13 @@ import scrapy
 
 class CeilingSpider(scrapy.Spider):
     name = "ceiling"
-    custom_settings = {"ROBOTSTXT_OBEY": False, "ITEM_PIPELINES": {},
-                       "DOWNLOADER_MIDDLEWARES": {}, "SPIDER_MIDDLEWARES": {}, "LOG_LEVEL": "ERROR"}
+    custom_settings = {
+        "ROBOTSTXT_OBEY": False,
+        "ITEM_PIPELINES": {},
+        "DOWNLOADER_MIDDLEWARES": {},
+        "SPIDER_MIDDLEWARES": {},
+        "LOG_LEVEL": "ERROR",
+    }
 
     def __init__(self, feed, **kwargs):
         super().__init__(**kwargs)

@@ -32,11 +32,30 @@ REPO = Path(__file__).resolve().parent.parent
 def crawl(db: Path, count: int, prefix: str = "crash") -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "runspider", "tests/support/writer_spider.py",
-         "-a", f"count={count}", "-a", f"prefix={prefix}", "-a", "pause=0.002",
-         "-a", f"offset={zlib.crc32(prefix.encode()) % 10_000 * 10_000}",
-         "-s", f"NEWSWATCH_DB={db}", "-s", "LOG_LEVEL=ERROR"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            "tests/support/writer_spider.py",
+            "-a",
+            f"count={count}",
+            "-a",
+            f"prefix={prefix}",
+            "-a",
+            "pause=0.002",
+            "-a",
+            f"offset={zlib.crc32(prefix.encode()) % 10_000 * 10_000}",
+            "-s",
+            f"NEWSWATCH_DB={db}",
+            "-s",
+            "LOG_LEVEL=ERROR",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def check(db: Path) -> dict:
@@ -46,9 +65,14 @@ def check(db: Path) -> dict:
         urls = [r[0] for r in conn.execute("SELECT url FROM articles WHERE url IS NOT NULL")]
         unfingerprinted = conn.execute(
             "SELECT count(*) FROM articles a LEFT JOIN article_fingerprints f "
-            "ON f.article_id = a.id WHERE f.article_id IS NULL").fetchone()[0]
-    return {"integrity": integrity, "articles": len(urls), "twice": len(urls) - len(set(urls)),
-            "unfingerprinted": unfingerprinted}
+            "ON f.article_id = a.id WHERE f.article_id IS NULL"
+        ).fetchone()[0]
+    return {
+        "integrity": integrity,
+        "articles": len(urls),
+        "twice": len(urls) - len(set(urls)),
+        "unfingerprinted": unfingerprinted,
+    }
 
 
 def main() -> None:
@@ -75,12 +99,16 @@ def main() -> None:
         final.wait(timeout=600)
         state = check(db)
         with closing(sqlite3.connect(db)) as conn:
-            done = conn.execute("SELECT count(*) FROM articles WHERE url LIKE ?",
-                                [f"%/{last}-%"]).fetchone()[0]
+            done = conn.execute(
+                "SELECT count(*) FROM articles WHERE url LIKE ?", [f"%/{last}-%"]
+            ).fetchone()[0]
         complete = done == args.articles and final.returncode == 0
         print(f"final crawl: {state}, exit {final.returncode}")
-    result = {"crash_rounds": args.rounds, "crash_failures": len(failures),
-              "crash_final_complete": complete}
+    result = {
+        "crash_rounds": args.rounds,
+        "crash_failures": len(failures),
+        "crash_final_complete": complete,
+    }
     print(json.dumps(result))
     sys.exit(0 if not failures and complete else 1)
 

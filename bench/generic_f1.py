@@ -53,12 +53,17 @@ def main() -> None:
         their_ms.append((time.perf_counter() - start) * 1000)
         ours.append(token_f1(text, item["articleBody"]))
         theirs.append(token_f1(their, item["articleBody"]))
-    result = {"generic_pages": len(ours), "generic_f1": round(statistics.mean(ours), 4),
-              "trafilatura_f1": round(statistics.mean(theirs), 4),
-              "generic_median_ms": round(statistics.median(our_ms), 2),
-              "trafilatura_generic_median_ms": round(statistics.median(their_ms), 2)}
-    print(f"{len(ours)} pages: newswatch generic F1 {result['generic_f1']}, trafilatura F1 "
-          f"{result['trafilatura_f1']}")
+    result = {
+        "generic_pages": len(ours),
+        "generic_f1": round(statistics.mean(ours), 4),
+        "trafilatura_f1": round(statistics.mean(theirs), 4),
+        "generic_median_ms": round(statistics.median(our_ms), 2),
+        "trafilatura_generic_median_ms": round(statistics.median(their_ms), 2),
+    }
+    print(
+        f"{len(ours)} pages: newswatch generic F1 {result['generic_f1']}, trafilatura F1 "
+        f"{result['trafilatura_f1']}"
+    )
     (REPO / "bench" / "results" / "generic_f1.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
 

@@ -27,8 +27,9 @@ FEED = "https://rss.unian.net/site/news_ukr.rss"
 
 
 def generate(folder: Path, pages: int) -> None:
-    templates = [f for f in load_fixtures([DEMO_DIR / "unian"]).values()
-                 if f.page_kind == "article"]
+    templates = [
+        f for f in load_fixtures([DEMO_DIR / "unian"]).values() if f.page_kind == "article"
+    ]
     out = folder / "unian" / "article"
     out.mkdir(parents=True)
     links = []
@@ -39,30 +40,59 @@ def generate(folder: Path, pages: int) -> None:
         # Its own text: every paragraph carries the page's number, so pages are not copies.
         body = body.replace(b"<p>", f"<p>[{n}] ".encode())
         (out / f"page-{n}.html").write_bytes(body)
-        (out / f"page-{n}.html.json").write_text(json.dumps(
-            {"url": url, "status": 200, "headers": {"Content-Type": "text/html; charset=utf-8"},
-             "outlet": "unian", "page_kind": "article"}))
+        (out / f"page-{n}.html.json").write_text(
+            json.dumps(
+                {
+                    "url": url,
+                    "status": 200,
+                    "headers": {"Content-Type": "text/html; charset=utf-8"},
+                    "outlet": "unian",
+                    "page_kind": "article",
+                }
+            )
+        )
         links.append(url)
-    items = "".join(f"<item><title>{n}</title><link>{u}</link></item>"
-                    for n, u in enumerate(links))
+    items = "".join(f"<item><title>{n}</title><link>{u}</link></item>" for n, u in enumerate(links))
     feed = folder / "unian" / "feed"
     feed.mkdir()
     (feed / "news_ukr.rss").write_text(f"<rss><channel>{items}</channel></rss>")
-    (feed / "news_ukr.rss.json").write_text(json.dumps(
-        {"url": FEED, "status": 200, "headers": {"Content-Type": "application/rss+xml"},
-         "outlet": "unian", "page_kind": "feed"}))
+    (feed / "news_ukr.rss.json").write_text(
+        json.dumps(
+            {
+                "url": FEED,
+                "status": 200,
+                "headers": {"Content-Type": "application/rss+xml"},
+                "outlet": "unian",
+                "page_kind": "feed",
+            }
+        )
+    )
 
 
 def seconds(stats: dict) -> float:
-    return (datetime.fromisoformat(stats["finish_time"])
-            - datetime.fromisoformat(stats["start_time"])).total_seconds()
+    return (
+        datetime.fromisoformat(stats["finish_time"]) - datetime.fromisoformat(stats["start_time"])
+    ).total_seconds()
 
 
 def run(command: list[str], stats_file: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
-    subprocess.run(command + ["-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=ERROR",
-                              "-s", "MEMUSAGE_ENABLED=True"],
-                   cwd=REPO, env=env, check=True, capture_output=True, timeout=1800)
+    subprocess.run(
+        command
+        + [
+            "-s",
+            f"STATS_DUMP_FILE={stats_file}",
+            "-s",
+            "LOG_LEVEL=ERROR",
+            "-s",
+            "MEMUSAGE_ENABLED=True",
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     return json.loads(stats_file.read_text())
 
 
@@ -70,33 +100,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     args = parser.parse_args()
-    fast = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+    fast = [
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS=16",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         generate(folder / "corpus", args.pages)
         with serve_fixtures([folder / "corpus"]) as base:
-            ceiling = run([sys.executable, "-m", "scrapy", "runspider", "bench/ceiling_spider.py",
-                           "-a", f"feed={base}/rss.unian.net/site/news_ukr.rss", *fast],
-                          folder / "ceiling.json")
-            replay = run([sys.executable, "-m", "scrapy", "crawl", "unian", "-s",
-                          f"NEWSWATCH_MIRROR={base}", "-s", f"NEWSWATCH_DB={folder / 'r.db'}",
-                          *fast],
-                         folder / "replay.json")
+            ceiling = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "runspider",
+                    "bench/ceiling_spider.py",
+                    "-a",
+                    f"feed={base}/rss.unian.net/site/news_ukr.rss",
+                    *fast,
+                ],
+                folder / "ceiling.json",
+            )
+            replay = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "crawl",
+                    "unian",
+                    "-s",
+                    f"NEWSWATCH_MIRROR={base}",
+                    "-s",
+                    f"NEWSWATCH_DB={folder / 'r.db'}",
+                    *fast,
+                ],
+                folder / "replay.json",
+            )
     stored = replay.get("newswatch/store/new", 0) - replay.get("newswatch/first_use/read", 0)
     result = {
-        "replay_pages": args.pages, "replay_articles_stored": stored,
+        "replay_pages": args.pages,
+        "replay_articles_stored": stored,
         "replay_articles_per_s": round(stored / seconds(replay), 1),
         "replay_peak_memory_mb": round(replay.get("memusage/max", 0) / 2**20, 1),
         "scrapy_ceiling_pages_per_s": round(ceiling["ceiling/pages"] / seconds(ceiling), 1),
     }
-    result["replay_vs_ceiling"] = round(result["replay_articles_per_s"]
-                                        / result["scrapy_ceiling_pages_per_s"], 3)
-    print(f"replay {result['replay_articles_per_s']} articles/s "
-          f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "
-          f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB")
-    (REPO / "bench" / "results" / "replay_throughput.json").write_text(
-        json.dumps(result, indent=2))
+    result["replay_vs_ceiling"] = round(
+        result["replay_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
+    )
+    print(
+        f"replay {result['replay_articles_per_s']} articles/s "
+        f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "
+        f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB"
+    )
+    (REPO / "bench" / "results" / "replay_throughput.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
 
 

@@ -17,7 +17,7 @@ from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.extraction import ExtractionError, extract_article
 
 FUZZ = settings(
-    max_examples=600,
+    max_examples=1000,
     deadline=timedelta(seconds=2),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -1,0 +1,138 @@
+"""The benchmark suite: every benchmark under bench/, side by side in one run on this machine.
+
+    python bench/run.py            # the full suite (100k stored articles, 200 daemon crawls)
+    python bench/run.py --quick    # the same measures, smaller: within five minutes
+
+Each benchmark is a script of its own that prints one JSON object last; this collects them,
+writes bench/results/run.json and the table in bench/README.md (between its RESULTS markers),
+and prints one JSON object last with every key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+
+SUITE = {  # name: (full arguments, quick arguments)
+    "extraction": (["--repeat", "5"], ["--repeat", "2"]),
+    "generic_f1": ([], []),
+    "topic_eval": ([], []),
+    "dedup_scale": (["--sizes", "1000,10000,100000"], ["--sizes", "1000,10000", "--new", "150"]),
+    "dedup_eval": ([], []),
+    "replay_throughput": (["--pages", "2000"], ["--pages", "2000"]),
+    "daemon_memory": (["--crawls", "200"], ["--crawls", "15"]),
+    "crash_test": (["--rounds", "20"], ["--rounds", "5", "--articles", "200"]),
+}
+
+
+def run(name: str, args: list[str]) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    data = json.loads(lines[-1]) if lines else {"error": result.stderr[-500:]}
+    data[f"{name}_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"{name:18} {data[f'{name}_seconds']:7.1f} s", flush=True)
+    return data
+
+
+def flatten(results: dict) -> dict:
+    out: dict = {}
+    for data in results.values():
+        for key, value in data.items():
+            if isinstance(value, (int, float, str, bool)) or value is None:
+                out[key] = value
+    topic = results.get("topic_eval", {})
+    if "topic_ms_per_article" in topic:
+        out["topic_ms_per_article"] = topic["topic_ms_per_article"]
+        for language, scores in topic.get("newswatch", {}).items():
+            out[f"topic_precision_{language}"] = scores["precision"]
+            out[f"topic_recall_{language}"] = scores["recall"]
+    for name in ("duplicates", "story_links"):
+        if name in results.get("dedup_eval", {}):
+            out[f"{name}_precision"] = results["dedup_eval"][name]["precision"]
+            out[f"{name}_recall"] = results["dedup_eval"][name]["recall"]
+    return out
+
+
+TABLE = [
+    ("replay_articles_per_s", "offline replay, full pipeline, articles/s", ">= 150"),
+    ("scrapy_ceiling_pages_per_s", "plain Scrapy spider on the same pages, pages/s", ""),
+    ("replay_vs_ceiling", "replay / ceiling", ">= 0.5"),
+    ("replay_peak_memory_mb", "replay peak memory, MB", ""),
+    ("newswatch_median_ms", "extraction, newswatch, median ms/page", ""),
+    ("trafilatura_median_ms", "extraction, trafilatura with metadata, median ms/page", ""),
+    ("extract_speedup_vs_trafilatura", "extraction speed-up", ">= 5"),
+    ("real_newswatch_body_f1", "body F1 on the real pages, newswatch", ""),
+    ("real_trafilatura_body_f1", "body F1 on the real pages, trafilatura", ""),
+    ("generic_f1", "generic path F1, extraction benchmark", ">= trafilatura"),
+    ("trafilatura_f1", "trafilatura F1, extraction benchmark", ""),
+    ("dedup_ms_per_article_1000", "dedup + store, ms/article, 1k stored", ""),
+    ("dedup_ms_per_article_10000", "dedup + store, ms/article, 10k stored", ""),
+    ("dedup_ms_per_article_100000", "dedup + store, ms/article, 100k stored", ""),
+    ("dedup_growth", "dedup cost growth (largest / 1k)", "<= 1.5"),
+    ("duplicates_precision", "duplicates precision (dedup set)", ""),
+    ("duplicates_recall", "duplicates recall", ""),
+    ("story_links_precision", "story links precision", ""),
+    ("story_links_recall", "story links recall", ""),
+    ("topic_ms_per_article", "topic scoring, ms/article", ""),
+    ("daemon_crawls", "daemon: scheduled replay crawls", ""),
+    ("daemon_rss_mb", "daemon resident memory after them, MB", ""),
+    ("daemon_rss_growth_mb", "daemon memory growth over them, MB", ""),
+    ("crash_failures", "kill -9 rounds that left a bad store", "0"),
+]
+
+
+def write_table(flat: dict, quick: bool) -> None:
+    readme = BENCH / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- RESULTS -->", "<!-- /RESULTS -->"
+    rows = "\n".join(
+        f"| {label} | {flat.get(key, '–')} | {target} |" for key, label, target in TABLE
+    )
+    table = (
+        f"{start}\n`python bench/run.py{' --quick' if quick else ''}`, "
+        f"{datetime.now(UTC).date()}, this machine (2 cores), one run:\n\n"
+        f"| measure | value | target |\n|---|---|---|\n{rows}\n{end}"
+    )
+    if start in text:
+        text = text[: text.index(start)] + table + text[text.index(end) + len(end) :]
+    else:
+        text += "\n" + table + "\n"
+    readme.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs, within 5 minutes")
+    parser.add_argument("--only", help="comma-separated benchmark names")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else list(SUITE)
+    results = {name: run(name, SUITE[name][1 if args.quick else 0]) for name in names}
+    flat = flatten(results)
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / "run.json").write_text(
+        json.dumps(
+            {"quick": args.quick, "results": results, "summary": flat}, indent=1, default=str
+        )
+    )
+    if not args.only:
+        write_table(flat, args.quick)
+    print(json.dumps(flat, default=str))
+
+
+if __name__ == "__main__":
+    main()
