@@ -54,7 +54,7 @@ def fill(db, size: int, rng: random.Random) -> None:
         with write_transaction(db):
             for n in range(start, min(size, start + 1000)):
                 article = synthetic(n, rng)
-                fp = link(db, article)
+                fp, _ = link(db, article)
                 db["articles"].insert({**article_to_row(article), "first_seen": "2025-01-01"})
                 index_article(db, article, fp)
 

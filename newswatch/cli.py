@@ -348,9 +348,11 @@ def crawl(
 @verbose_option
 def demo(db_path: Path | None, verbose: bool) -> None:
     """Replay a crawl of all five outlets from the bundled demo pages (newswatch/demo/, no
-    network) into the store, and summarise what it holds. Running it again adds nothing."""
+    network) into data/demo.db (or --db), apart from the monitor's own store, and summarise
+    what it holds. Running it again adds nothing."""
     from newswatch.fixtures import DEMO_DIR
 
+    db_path = db_path or Path("data/demo.db")  # apart from the monitor's own store
     path = resolve_db_path(db_path)
     crawlers = _crawl(list(OUTLETS), db_path, replay=DEMO_DIR, verbose=verbose)
     new = sum(c.stats.get_value("newswatch/store/new", 0) for c in crawlers)
@@ -387,6 +389,8 @@ def status(last: int, db_path: Path | None) -> None:
     """The latest crawls of each outlet, and which outlets look broken: recent crawls that
     fetched article pages but stored no article, required fields missing, or failed crawls."""
     path = resolve_db_path(db_path)
+    if not path.is_file():
+        _fail(f"no database at {path}: nothing has been crawled into it")
     try:
         db = open_store(path)
     except StoreError as error:
@@ -422,7 +426,7 @@ def _health(rows) -> list[str]:
     import json
 
     problems = []
-    if rows and all(r[1] not in ("finished", "closespider_itemcount") for r in rows):
+    if rows and all(r[1] not in ("finished", "shutdown", "closespider_itemcount") for r in rows):
         problems.append(f"the latest crawls did not finish ({rows[0][1]})")
     pages = sum(r[3] or 0 for r in rows)
     failed = sum(r[7] or 0 for r in rows)

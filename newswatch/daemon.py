@@ -27,7 +27,7 @@ import sys
 import threading
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -130,11 +130,18 @@ def run_crawl(
     if _stopping.is_set():
         return -1
     command = crawl_command(outlet, kind, db, replay, capture, capture_keep, backfill_days)
-    started = datetime.now().astimezone()
+    started = datetime.now(UTC)  # UTC, as Scrapy records crawls
     logger.info("crawl %s (%s) starts", outlet, kind)
     try:
+        # Its own session: a signal to the daemon's process group (Ctrl-C, systemd) reaches the
+        # crawl once, from the daemon, not twice (a second SIGTERM makes Scrapy stop unclean).
         process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
     except OSError as error:
         _record_failure(db, outlet, started, f"could not start: {error}")
@@ -191,7 +198,7 @@ def _record_failure(db: str, outlet: str, started: datetime, status: str) -> Non
                     {
                         "outlet": outlet,
                         "started": started.isoformat(timespec="seconds"),
-                        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                         "status": status,
                         "stats": json.dumps({}),
                     }

@@ -236,10 +236,15 @@ class Fingerprint:
     anchors: set[str]
 
 
+SHORT_BODY = 25  # words: below this, a body says too little to tell two articles apart
+
+
 def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
+    whole = "\n\n".join(p for p in (title, lead, text) if p)
+    # Copies are recognised by their body, which re-posts keep while editing headlines; a body
+    # too short to tell articles apart ("Details to follow.") is taken with its title.
     body = text or ""
-    whole = "\n\n".join(p for p in (title, lead, body) if p)
-    signature = minhash(body or whole)
-    return Fingerprint(
-        content_hash(body or whole), signature, lsh_buckets(signature), story_anchors(whole)
-    )
+    if len(body.split()) < SHORT_BODY:
+        body = whole
+    signature = minhash(body)
+    return Fingerprint(content_hash(body), signature, lsh_buckets(signature), story_anchors(whole))

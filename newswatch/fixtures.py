@@ -180,7 +180,11 @@ def save_fixture(
         tmp.write_bytes(data)
         os.replace(tmp, destination)
     if keep:
-        sidecars = sorted(target.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        sidecars = sorted(
+            (p for p in target.glob("*.json") if p.with_suffix("").is_file()),
+            key=lambda p: p.stat().st_mtime_ns,
+            reverse=True,
+        )
         for old in sidecars[keep:]:
             old.with_suffix("").unlink(missing_ok=True)
             old.unlink(missing_ok=True)

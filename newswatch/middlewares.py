@@ -319,9 +319,11 @@ class CaptureMiddleware:
         kind = request.meta.get("page_kind") or (
             "robots" if request.url.endswith("/robots.txt") else "page"
         )
+        # The body is saved decompressed, so the headers that described the transfer go.
         headers = {
             k.decode("latin-1"): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
+            if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
         }
         try:
             save_fixture(

@@ -38,7 +38,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.middlewares.BackoffRetryMiddleware": 550,
     "newswatch.middlewares.ConditionalGetMiddleware": 560,
-    "newswatch.middlewares.CaptureMiddleware": 950,
+    # Below HttpCompressionMiddleware (590): responses reach it decompressed, as replay serves.
+    "newswatch.middlewares.CaptureMiddleware": 580,
     "newswatch.middlewares.ReplayMiddleware": 980,
     "newswatch.middlewares.MirrorMiddleware": 990,
 }

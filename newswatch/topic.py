@@ -79,7 +79,10 @@ class Lexicon:
             self.words[term.words[0]].add(term.concept)
 
     def concepts_of(self, token: str, lemma_: str) -> set[str]:
-        found = set(self.words.get(lemma_, ())) | self.acronyms.get(token, set())
+        # An acronym matches in capitals or as a name ("NATO", "Nato"), never in lower case
+        # ("us" is not "US").
+        acronym = self.acronyms.get(token.upper(), set()) if not token.islower() else set()
+        found = set(self.words.get(lemma_, ())) | acronym
         lower = token.lower()
         for prefix, concept in self.prefixes.get(lower[:3], ()):
             if lower.startswith(prefix):

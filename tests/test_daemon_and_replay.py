@@ -242,3 +242,27 @@ def test_golden_turns_captured_pages_into_goldens(tmp_path):
     data = json.loads(goldens[0].read_text())
     assert data["title"] and data["first_paragraph"] and "review by hand" in data["notes"][0]
     assert goldens[0].with_suffix(".body.txt").exists()
+
+
+def test_status_on_a_database_that_does_not_exist_fails(tmp_path):
+    result = run_newswatch("status", "--db", str(tmp_path / "typo" / "newswatch.db"))
+    assert result.returncode == 1 and "no database at" in result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
+    for n in range(5):
+        save_fixture(
+            tmp_path,
+            url=f"https://www.unian.ua/api/{n}",
+            final_url="",
+            status=200,
+            headers={"Content-Type": "application/json"},
+            body=b"{}",
+            outlet="unian",
+            page_kind="api",
+            fetched_at="now",
+            keep=3,
+        )
+    files = sorted(p.name for p in (tmp_path / "unian" / "api").iterdir())
+    assert len(files) == 6 and len(load_fixtures([tmp_path])) == 3

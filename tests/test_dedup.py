@@ -308,3 +308,55 @@ def test_a_crawl_killed_in_the_middle_loses_nothing_and_the_next_one_completes(t
             == count
         )
         assert conn.execute("SELECT count(*) FROM article_fingerprints").fetchone()[0] == count + 5
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_an_updated_original_never_becomes_a_copy_of_itself(db_path):
+    db = open_store(db_path)
+    original, _ = _save(db, "https://www.unian.ua/politics/a-13219538.html", TEXT)
+    copy, _ = _save(db, "https://www.rbc.ua/ukr/news/b-1795106427.html", TEXT + " Джерело.")
+    assert copy.duplicate_of == original.id
+    updated, outcome = _save(
+        db, "https://www.unian.ua/politics/a-13219538.html", TEXT + "\n\nОновлено о 18:00."
+    )
+    assert outcome == "updated"
+    assert db["articles"].get(original.id)["duplicate_of"] is None
+
+
+def test_the_original_is_the_earliest_published_whichever_came_first(db_path):
+    db = open_store(db_path)
+    repost, _ = _save(
+        db,
+        "https://www.eurointegration.com.ua/news/2026/11/20/7239415/",
+        TEXT,
+        published="2026-11-20T16:58:00+02:00",
+    )
+    original, _ = _save(
+        db,
+        "https://www.pravda.com.ua/news/2026/11/20/8076402/",
+        TEXT,
+        published="2026-11-20T16:26:00+02:00",
+    )
+    assert original.duplicate_of is None
+    assert db["articles"].get(repost.id)["duplicate_of"] == original.id
+
+
+def test_different_articles_with_the_same_short_body_are_not_copies(db_path):
+    db = open_store(db_path)
+    first, _ = _save(
+        db,
+        "https://www.unian.ua/politics/a-13219538.html",
+        "Details to follow.",
+        title="Explosion in Kharkiv",
+        language="en",
+    )
+    second, _ = _save(
+        db,
+        "https://www.unian.ua/politics/b-13219539.html",
+        "Details to follow.",
+        title="Zelensky meets Macron",
+        language="en",
+    )
+    assert second.duplicate_of is None and first.duplicate_of is None

@@ -187,3 +187,12 @@ def test_crawled_and_imported_articles_are_stored_with_their_scores(db_path, tmp
     assert len(list(out.iterdir())) == 5  # on-topic only
     run_newswatch("export", str(out), "--all", "--db", str(db_path))
     assert len(list(out.iterdir())) == 6
+
+
+def test_an_acronym_written_as_a_name_matches_too():
+    result = score(
+        "Nato chief holds talks with Lavrov on Ukraine ceasefire",
+        title="Nato chief holds talks with Lavrov on Ukraine ceasefire",
+        language="en",
+    )
+    assert "west" in result.matched and result.on_topic

@@ -147,6 +147,17 @@ def _published(value: str | None, outlet: str | None) -> datetime | None:
 
 
 def extract_article(html: str, url: str, *, now: datetime | None = None) -> Article:
+    """The Article on the page `html` fetched from `url` (see `_extract`). Raises only
+    ExtractionError: a page that breaks the parser (malformed attributes, say) is one too."""
+    try:
+        return _extract(html, url, now=now)
+    except ExtractionError:
+        raise
+    except (ValueError, TypeError, LookupError) as error:
+        raise ExtractionError(f"no article on the page {url}: unreadable ({error})") from error
+
+
+def _extract(html: str, url: str, *, now: datetime | None = None) -> Article:
     """The Article on the page `html` fetched from `url`.
 
     `now`, when given, rejects a publication time in the future (or before 1990). Raises

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
 from newswatch.search import stems
 from newswatch.store.connection import write_transaction
-from newswatch.store.dedup import index_article, link
+from newswatch.store.dedup import index_article, link, promote
 
 # Fields whose change makes a stored article "updated"; fetched_at only says when we looked, and
 # the links are derived from the text.
@@ -76,9 +76,11 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article.id])
         found = cursor.fetchone()
         if found is None:
-            fp = link(db, article)
+            fp, former = link(db, article)
             db["articles"].insert({**article_to_row(article), "first_seen": seen_at})
             index_article(db, article, fp)
+            if former:
+                promote(db, article.id, former)
             _save_topics(db, article)
             return "new"
         stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
@@ -92,7 +94,7 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
             _keep_version(db, stored)
         updated = row_to_article(merged)
-        fp = link(db, updated)
+        fp, _ = link(db, updated)
         updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
         updated.story_id = stored.get("story_id") or updated.story_id
         db["articles"].update(article.id, {k: v for k, v in article_to_row(updated).items()})

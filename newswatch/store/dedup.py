@@ -30,6 +30,9 @@ STORY_SCORE = 0.4  # weighted overlap of the two reports' anchors (see find_stor
 STORY_SCORE_UNDATED = 0.55  # the same, when either report has no date
 STORY_MIN_SHARED = 3  # anchors in common, at least one of them a name
 MAX_ANCHORS = 30  # the rarest anchors of an article are the ones looked up
+COMMON_SHARE = 0.05  # an anchor in more of the store than this is too common to look up ...
+COMMON_MIN_STORE = 200  # ... once the store has this many articles
+MAX_ANCHOR_ROWS = 5000  # rows of story_anchors read for one article, at most
 MAX_CANDIDATES = 20  # the candidates sharing most bands / anchors are the ones compared
 _TOTAL = "__articles__"
 
@@ -43,7 +46,13 @@ def _day(article: Article) -> str | None:
 
 
 def find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | None:
-    """The first-seen article that `article` copies (same language), or None."""
+    """The original that `article` copies (same language), or None. Never `article` itself
+    (an updated article is not a copy of its own copies)."""
+    found = _find_duplicate(db, article, fp)
+    return None if found == article.id else found
+
+
+def _find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | None:
     exact = db.execute(
         "SELECT coalesce(duplicate_of, id) FROM articles WHERE content_hash = ? AND id != ? "
         "AND language IS ? ORDER BY first_seen, id LIMIT 1",
@@ -77,6 +86,11 @@ def find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | Non
     return best[0] if best else None
 
 
+def _store_size(db: Database) -> int:
+    row = db.execute("SELECT articles FROM anchor_counts WHERE anchor = ?", [_TOTAL]).fetchone()
+    return row[0] if row else 0
+
+
 def _weights(db: Database, anchors: set[str]) -> dict[str, float]:
     """Each anchor weighted by how rare it is in the store (inverse document frequency)."""
     counts = dict(
@@ -101,7 +115,14 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
     if len(fp.anchors) < STORY_MIN_SHARED:
         return None
     weights = _weights(db, fp.anchors)
-    rarest = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_ANCHORS])
+    # An anchor in a large share of a large store (Putin, Trump in this monitor) tells no story
+    # from another and would make the lookup grow with the store: it is not looked up.
+    floor = math.log(1 / COMMON_SHARE) + 1.0 if _store_size(db) >= COMMON_MIN_STORE else 0.0
+    rarest = dict(
+        sorted(((a, w) for a, w in weights.items() if w >= floor), key=lambda kv: -kv[1])[
+            :MAX_ANCHORS
+        ]
+    )
     where, params = [f"anchor IN ({','.join('?' * len(rarest))})"], list(rarest)
     day = _day(article)
     if day:
@@ -113,7 +134,9 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
         ]
     shared: dict[str, list[str]] = {}
     for candidate, anchor in db.execute(
-        f"SELECT article_id, anchor FROM story_anchors WHERE {' AND '.join(where)}", params
+        f"SELECT article_id, anchor FROM story_anchors WHERE {' AND '.join(where)} "
+        f"LIMIT {MAX_ANCHOR_ROWS}",
+        params,
     ):
         if candidate != article.id:
             shared.setdefault(candidate, []).append(anchor)
@@ -189,19 +212,44 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
     )
 
 
-def link(db: Database, article: Article) -> Fingerprint:
+def _published(db: Database, article_id: str) -> str | None:
+    row = db.execute(
+        "SELECT datetime(published) FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def link(db: Database, article: Article) -> tuple[Fingerprint, str | None]:
     """Set `duplicate_of` and `story_id` on `article` from what is stored; return its
-    fingerprint (for `index_article` once the row is written)."""
+    fingerprint (for `index_article` once the row is written) and, when `article` turns out to
+    be the original of stored copies (published before the one they point at), that former
+    original, which `promote` then makes point at `article`. So the original is the earliest
+    published, whichever copy a crawl happened to meet first."""
     fp = fingerprint_of(article)
     article.content_hash = fp.content_hash
     article.duplicate_of = find_duplicate(db, article, fp)
-    if article.duplicate_of:
+    former = None
+    if article.duplicate_of and article.published:
+        theirs = _published(db, article.duplicate_of)
+        mine = db.execute("SELECT datetime(?)", [article.published]).fetchone()[0]
+        if theirs and mine and mine < theirs:
+            former, article.duplicate_of = article.duplicate_of, None
+    if article.duplicate_of or former:
         article.story_id = db.execute(
-            "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [article.duplicate_of]
+            "SELECT coalesce(story_id, id) FROM articles WHERE id = ?",
+            [article.duplicate_of or former],
         ).fetchone()[0]
     else:
         article.story_id = find_story(db, article, fp) or article.id
-    return fp
+    return fp, former
+
+
+def promote(db: Database, original: str, former: str) -> None:
+    """`original` (just written) is what `former` and its copies copy."""
+    db.execute(
+        "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?",
+        [original, former, former],
+    )
 
 
 def backfill(db: Database) -> None:
@@ -214,7 +262,7 @@ def backfill(db: Database) -> None:
     for values in rows:
         article = row_to_article(dict(zip(columns, values, strict=True)))
         article.article_key = article_key(article.url) if article.url else None
-        fp = link(db, article)
+        fp, _ = link(db, article)
         db["articles"].update(
             article.id,
             {

@@ -86,7 +86,7 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "duplicate_of"),
     _index("articles", "story_id"),
     _index("minhash_bands", "band", "bucket"),
-    _index("story_anchors", "anchor"),
+    _index("story_anchors", "anchor", "day"),
     _index("story_anchors", "article_id"),
     _index("minhash_bands", "article_id"),
 ]
