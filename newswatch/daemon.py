@@ -95,7 +95,8 @@ def crawl_command(
     command = [sys.executable, "-m", "scrapy", "crawl", outlet, "-s", f"NEWSWATCH_DB={db}"]
     if kind == "backfill":
         since = (datetime.now().date() - timedelta(days=backfill_days)).isoformat()
-        command += ["-a", f"since={since}"]
+        # The daily pass also fetches that window's stored articles again, to see updates.
+        command += ["-a", f"since={since}", "-s", f"NEWSWATCH_RECHECK_SINCE={since}"]
     if replay:
         command += [
             "-s",

@@ -113,17 +113,26 @@ class ConditionalGetMiddleware(_StoreMiddleware):
 class SkipKnownArticlesMiddleware(_StoreMiddleware):
     """Drops article requests (meta["page_kind"] == "article") for articles already stored,
     by id, canonical URL or the outlet's article id (an edited slug is the same article);
-    counts them in newswatch/skipped/known."""
+    counts them in newswatch/skipped/known.
+
+    With NEWSWATCH_RECHECK_SINCE (a date; the daemon's daily backfill sets it), an article
+    first seen on or after that day is fetched again, once per such crawl, so that an update
+    to it is seen and its earlier text kept in article_versions."""
 
     def process_request(self, request: Request):
         if request.meta.get("page_kind") != "article" or "mirror_of" in request.meta:
             return None
         url = canonical_url(request.url)
         known = self.store.execute(
-            "SELECT 1 FROM articles WHERE id = ? OR canonical_url = ? OR article_key = ? LIMIT 1",
+            "SELECT first_seen FROM articles WHERE id = ? OR canonical_url = ? "
+            "OR article_key = ? LIMIT 1",
             [article_id(request.url), url, article_key(request.url)],
         ).fetchone()
         if known:
+            recheck = self.crawler.settings.get("NEWSWATCH_RECHECK_SINCE")
+            if recheck and (known[0] or "") >= recheck:
+                self.stats.inc_value("newswatch/rechecked")
+                return None
             self.stats.inc_value("newswatch/skipped/known")
             raise IgnoreRequest(f"already stored: {url}")
         return None

@@ -23,6 +23,10 @@ NEWSWATCH_SEEDS = os.environ.get("NEWSWATCH_SEEDS", "")
 # https://host/path is fetched as <NEWSWATCH_MIRROR>/host/path. Empty: the live sites.
 NEWSWATCH_MIRROR = os.environ.get("NEWSWATCH_MIRROR", "")
 
+# Fetch again the stored articles first seen on or after this day (YYYY-MM-DD), to see their
+# updates; empty: a stored article is never fetched again. The daemon's backfill sets it.
+NEWSWATCH_RECHECK_SINCE = ""
+
 # Answer every request from this fixtures folder instead of the network (offline replay).
 NEWSWATCH_REPLAY = os.environ.get("NEWSWATCH_REPLAY", "")
 # Save every response received into this folder, as fixtures; keep the newest N per outlet and

@@ -158,3 +158,24 @@ def test_robots_txt_is_obeyed(tmp_path):
         }
     assert hosts == {"www.unian.net", "www.unian.info"}  # www.unian.ua forbids everything
     assert stats["robotstxt/forbidden"] == 4
+
+
+def test_a_recheck_fetches_stored_articles_again_and_keeps_their_earlier_text(server, tmp_path):
+    import shutil
+
+    db = tmp_path / "recheck.db"
+    _crawl("unian", server, db)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEMO_DIR / "unian", corpus / "unian")
+    page = corpus / "unian" / "article" / "nato-enlargement-uk.html"  # on the 19th's archive
+    page.write_text(page.read_text().replace("</p>", " Оновлено.</p>", 1))
+    with serve_fixtures([corpus]) as updated:
+        plain = _crawl("unian", updated, db)
+        assert plain.get("newswatch/store/updated", 0) == 0  # not fetched again
+        # The daemon's daily pass: the archive, and the stored articles it lists fetched again.
+        rechecked = _crawl("unian", updated, db, "-a", "since=2026-11-19",
+                           "-s", "NEWSWATCH_RECHECK_SINCE=2000-01-01")
+    assert rechecked["newswatch/rechecked"] == 2  # the two articles on the archive page
+    assert rechecked["newswatch/store/updated"] == 1
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 1
