@@ -67,9 +67,12 @@ class Lexicon:
     acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     prefixes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     phrases: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
+    prefix_phrases: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, term: Term) -> None:
-        if len(term.words) > 1:
+        if len(term.words) > 1 and term.words[0].endswith("*"):
+            self.prefix_phrases[term.words[0][:3]].append(term)
+        elif len(term.words) > 1:
             self.phrases[term.words[0]].append(term)
         elif term.acronym:
             self.acronyms[term.words[0]].add(term.concept)
@@ -146,19 +149,24 @@ def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
 
 
 def _term(concept: str, text: str, language: str) -> Term:
-    clean = text.strip().translate(_APOSTROPHES)
-    prefix = clean.endswith("*")
-    words = tokens(clean.rstrip("*"))
-    acronym = len(words) == 1 and words[0].isupper() and len(words[0]) <= 5
-    if not (acronym or prefix):
-        words = [lemma(w, language) for w in words]
-    elif prefix:
-        words = [w.lower() for w in words]
-    if acronym and len(words) > 1:
-        acronym = False
-    if len(words) > 1 and all(w.isupper() for w in words):  # "U.S." -> U, S: exact, in order
-        words = list(words)
-    return Term(concept, text, tuple(words), prefix and len(words) == 1, acronym)
+    """A term as the matcher reads it: each word its lemma, a word ending in "*" a lower-case
+    prefix (kept with its "*" in a phrase), a short capitalised word an acronym."""
+    parts = text.strip().translate(_APOSTROPHES).split()
+    words: list[str] = []
+    for part in parts:
+        stem = part.rstrip("*")
+        for word in tokens(stem):
+            if part.endswith("*") and word == tokens(stem)[-1]:
+                words.append(word.lower() + "*")
+            elif word.isupper() and len(word) <= 5:
+                words.append(word)  # an acronym, or a part of U.S.: exact
+            else:
+                words.append(lemma(word, language))
+    if len(words) == 1:
+        word = words[0]
+        prefix = word.endswith("*")
+        return Term(concept, text, (word.rstrip("*"),), prefix, not prefix and word.isupper())
+    return Term(concept, text, tuple(words), False, False)
 
 
 @dataclass
@@ -180,10 +188,21 @@ def _field_hits(text: str, lexicon: Lexicon, language: str) -> dict[str, int]:
         candidates = lexicon.phrases.get(lem, [])
         if word != lem:
             candidates = candidates + lexicon.phrases.get(word, [])
+        candidates = candidates + [
+            t
+            for t in lexicon.prefix_phrases.get(word.lower()[:3], [])
+            if word.lower().startswith(t.words[0][:-1])
+        ]
         for term in candidates:
             if _phrase_at(term.words, words, lemmas, i):
                 hits[term.concept] += 1
     return hits
+
+
+def _part_matches(part: str, word: str, lemma_: str) -> bool:
+    if part.endswith("*"):
+        return word.lower().startswith(part[:-1])
+    return lemma_ == part or word == part
 
 
 def _phrase_at(phrase: tuple[str, ...], words: list[str], lemmas: list[str], start: int) -> bool:
@@ -191,7 +210,7 @@ def _phrase_at(phrase: tuple[str, ...], words: list[str], lemmas: list[str], sta
     for part in phrase[1:]:
         for step in range(1, PHRASE_GAP + 2):
             j = position + step
-            if j < len(words) and (lemmas[j] == part or words[j] == part):
+            if j < len(words) and _part_matches(part, words[j], lemmas[j]):
                 position = j
                 break
         else:

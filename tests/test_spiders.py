@@ -173,8 +173,15 @@ def test_a_recheck_fetches_stored_articles_again_and_keeps_their_earlier_text(se
         plain = _crawl("unian", updated, db)
         assert plain.get("newswatch/store/updated", 0) == 0  # not fetched again
         # The daemon's daily pass: the archive, and the stored articles it lists fetched again.
-        rechecked = _crawl("unian", updated, db, "-a", "since=2026-11-19",
-                           "-s", "NEWSWATCH_RECHECK_SINCE=2000-01-01")
+        rechecked = _crawl(
+            "unian",
+            updated,
+            db,
+            "-a",
+            "since=2026-11-19",
+            "-s",
+            "NEWSWATCH_RECHECK_SINCE=2000-01-01",
+        )
     assert rechecked["newswatch/rechecked"] == 2  # the two articles on the archive page
     assert rechecked["newswatch/store/updated"] == 1
     with closing(sqlite3.connect(db)) as conn:

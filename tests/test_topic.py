@@ -196,3 +196,17 @@ def test_an_acronym_written_as_a_name_matches_too():
         language="en",
     )
     assert "west" in result.matched and result.on_topic
+
+
+@pytest.mark.parametrize(
+    "text,language,concept",
+    [
+        ("тіньового флоту Росії", "uk", "sanctions"),  # a phrase of prefixes
+        ("oil prices fell", "en", "markets"),
+        ("бойові зіткнення", "uk", "battlefield"),
+        ("U.S. envoy", "en", "west"),
+        ("фон дер Ляєн", "uk", "west"),
+    ],
+)
+def test_phrases_of_prefixes_and_acronyms_match(text, language, concept):
+    assert concept in score(text, title=text, language=language).matched
