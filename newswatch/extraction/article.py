@@ -33,6 +33,8 @@ from newswatch.extraction.structured import (
 )
 from newswatch.extraction.text import (
     clean_authors,
+    css,
+    css_first,
     drop_clutter,
     node_text,
     paragraphs_of,
@@ -97,14 +99,14 @@ class Extraction:
 
 def _select(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
     """Values of the first selector that matches: attributes or element texts."""
-    for css in selectors:
-        matches = sel.css(css)
+    for selector in selectors:
+        matches = css(sel.root, selector)
         if not matches:
             continue
-        if "::attr(" in css or "::text" in css:
-            values = [squash(v) for v in matches.getall()]
+        if "::attr(" in selector or "::text" in selector:
+            values = [squash(str(v)) for v in matches]
         else:
-            values = [node_text(m.root) for m in matches]
+            values = [node_text(m) for m in matches]
         values = [v for v in values if v]
         if values:
             return values
@@ -239,7 +241,7 @@ def _absolute(base: str, link: str | None) -> str | None:
 
 def _canonical(found: Extraction, sel: Selector, meta: MetaTags, ld: dict, url: str) -> None:
     for value, source in (
-        (sel.css('link[rel="canonical"]::attr(href)').get(), "link"),
+        (css_first(sel.root, 'link[rel="canonical"]::attr(href)'), "link"),
         (meta.get("og:url"), "meta"),
         (ld_url(ld.get("mainEntityOfPage")) or ld_url(ld.get("url")), "json-ld"),
         (url, "url"),
@@ -257,7 +259,7 @@ def _title(found, sel, meta, ld, rules, site_names) -> str | None:
         (ld_text(ld.get("headline")) or ld_text(ld.get("name")), "json-ld"),
         (meta.get("og:title", "twitter:title"), "meta"),
         (heading[0] if heading else None, "outlet"),
-        (squash(sel.css("title::text").get()), "html"),
+        (squash(css_first(sel.root, "title::text")), "html"),
     ):
         if value:
             title = strip_site_name(squash(value), site_names)
@@ -285,7 +287,8 @@ def _dates(found, sel, meta, ld, rules, config, outlet, url, now) -> None:
     # An epoch on the page is unambiguous; a string time may carry a wrong zone (old Sputnik
     # pages print Moscow time with a "Z"). When both exist and disagree, the epoch stands.
     epoch = _published(
-        meta.get("analytics:p_ts") or sel.css("[data-unixtime]::attr(data-unixtime)").get(), outlet
+        meta.get("analytics:p_ts") or css_first(sel.root, "[data-unixtime]::attr(data-unixtime)"),
+        outlet,
     )
     local = OUTLETS[outlet].timezone if outlet else UTC
     from_url = rules.url_date(url) if rules.url_date else None
@@ -387,8 +390,8 @@ def _unique(values: list[str]) -> list[str]:
 def _body(sel, rules, ld, html, url) -> tuple[list[str], str]:
     """Body paragraphs: the outlet's body selectors (clutter removed inside what they match),
     else JSON-LD articleBody, else the general extractor."""
-    for css in rules.body:
-        nodes = [m.root for m in sel.css(css)]
+    for selector_ in rules.body:
+        nodes = css(sel.root, selector_)
         for node in nodes:
             drop_clutter(node, rules.remove)
         paragraphs = paragraphs_of(node for node in nodes if node.getparent() is not None)
@@ -415,7 +418,7 @@ def _language(found, sel, meta, ld) -> None:
     detected = detect_language(sample)
     declared_raw = (
         ld_text(ld.get("inLanguage"))
-        or sel.css("html::attr(lang)").get()
+        or css_first(sel.root, "html::attr(lang)")
         or meta.get("og:locale", "content-language")
         or ""
     )

@@ -9,8 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
+from newswatch.extraction.text import css
+
+_ITEMPROP = etree.XPath("//body//*[@itemprop=$prop]")
 ARTICLE_TYPES = frozenset(
     {
         "NewsArticle",
@@ -62,7 +66,7 @@ def _types(node: dict) -> set[str]:
 def json_ld_article(sel: Selector) -> tuple[dict | None, int]:
     """The first JSON-LD object of an article type, and how many JSON-LD blocks were invalid."""
     invalid = 0
-    for block in sel.css('script[type="application/ld+json"]::text').getall():
+    for block in css(sel.root, 'script[type="application/ld+json"]::text'):
         data = _load_json(block)
         if data is None:
             invalid += 1
@@ -92,8 +96,10 @@ class MetaTags:
 
 def meta_tags(sel: Selector) -> MetaTags:
     tags = MetaTags()
-    for meta in sel.xpath("//meta[@content]"):
+    for meta in sel.root.iter("meta"):
         attrib = meta.attrib
+        if "content" not in attrib:
+            continue
         content = attrib.get("content", "")
         for attr in ("property", "name", "itemprop"):
             key = attrib.get(attr)
@@ -105,10 +111,10 @@ def meta_tags(sel: Selector) -> MetaTags:
 def microdata(sel: Selector, prop: str) -> list[str]:
     """Values of an itemprop in the body: @content, @datetime, or the element's text."""
     out = []
-    for node in sel.xpath(f'//body//*[@itemprop="{prop}"]'):
+    for node in _ITEMPROP(sel.root, prop=prop):
         value = node.attrib.get("content") or node.attrib.get("datetime")
-        if value is None and node.root.tag != "meta":
-            value = " ".join(t.strip() for t in node.xpath(".//text()").getall() if t.strip())
+        if value is None and node.tag != "meta":
+            value = " ".join(t.strip() for t in node.itertext() if t.strip())
         if value:
             out.append(value.strip())
     return out

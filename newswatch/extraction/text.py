@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.html import HtmlElement
+from parsel.csstranslator import HTMLTranslator as ParselTranslator
 
 # Elements never part of an article's text, wherever they sit.
 CLUTTER = ", ".join(
@@ -99,6 +101,23 @@ def node_text(node: HtmlElement) -> str:
 
 def is_boilerplate(paragraph: str) -> bool:
     return len(paragraph) < SHORT and bool(_BOILERPLATE_START.match(paragraph))
+
+
+@cache
+def _compiled(selector: str) -> etree.XPath:
+    """A CSS selector (with parsel's ::attr(x) and ::text) compiled once to an lxml XPath."""
+    return etree.XPath(ParselTranslator().css_to_xpath(selector))
+
+
+def css(root: HtmlElement, selector: str) -> list:
+    """Elements, or attribute values and texts (for ::attr / ::text), that `selector` matches,
+    compiled once and run on lxml directly (no parsel wrapper per match)."""
+    return _compiled(selector)(root)
+
+
+def css_first(root: HtmlElement, selector: str) -> str | None:
+    found = css(root, selector)
+    return str(found[0]) if found else None
 
 
 _XPATH_CACHE: dict[tuple[str, ...], etree.XPath] = {}
