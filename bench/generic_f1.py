@@ -17,23 +17,13 @@ import time
 from pathlib import Path
 
 import trafilatura
+from extraction import token_f1  # bench/extraction.py, beside this script
 from w3lib.encoding import html_to_unicode
 
 from newswatch.extraction import ExtractionError, extract_article
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARK = REPO.parent / "shared" / "extraction-benchmark"
-
-
-def token_f1(predicted: str, truth: str) -> float:
-    from collections import Counter
-
-    got, want = Counter(predicted.split()), Counter(truth.split())
-    common = sum((got & want).values())
-    if not common:
-        return float(not got and not want)
-    precision, recall = common / sum(got.values()), common / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def main() -> None:

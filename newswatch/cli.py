@@ -35,14 +35,12 @@ def _settings(db_path: Path | None, verbose: bool):
 
 def _check_store(path: Path) -> bool:
     """Open (create, migrate) the store at `path` or fail with one line; True if it is empty."""
+    from newswatch.seeds import store_is_empty
+
     try:
-        db = open_store(path)
+        return store_is_empty(path)
     except StoreError as error:
         _fail(str(error))
-    try:
-        return count_articles(db) == 0
-    finally:
-        db.close()
 
 
 def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):

@@ -179,16 +179,21 @@ _GUTTURAL = re.compile(r"[ghj]")
 _SENTENCE_END = frozenset('.!?…«"“„:')
 
 
+def strip_case_ending(word: str) -> str:
+    """`word` (lower case, Cyrillic) without its Ukrainian or Russian case ending, if what is
+    left keeps four letters: Макроном -> макрон, Путіна -> путін, Лавровым -> лавров."""
+    for ending in _CYRILLIC_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
 def name_key(word: str) -> str | None:
     """A script-independent key for a proper name: transliterated, case endings dropped,
     consonant skeleton (Rutte, Рютте -> rtt; Witkoff, Віткоффа, Уиткоффом -> vtkff)."""
     lower = unicodedata.normalize("NFKC", word).lower().removesuffix("'s").removesuffix("’s")
     if any("\u0400" <= ch <= "\u04ff" for ch in lower):
-        for ending in _CYRILLIC_ENDINGS:
-            if lower.endswith(ending) and len(lower) - len(ending) >= 4:
-                lower = lower[: -len(ending)]
-                break
-        lower = lower.translate(_TRANSLIT)
+        lower = strip_case_ending(lower).translate(_TRANSLIT)
         if lower.startswith("ui"):  # Уиткофф, Уильямс: the Russian spelling of W
             lower = "v" + lower[2:]
     if not lower.isascii():

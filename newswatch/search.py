@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newswatch.dedup import _CYRILLIC_ENDINGS
+from newswatch.dedup import strip_case_ending
 from newswatch.topic import LANGUAGES, lemma, tokens
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -27,10 +27,7 @@ def stem(word: str, language: str) -> str:
     base = lemma(word, language)
     if is_known(lower, lang=language) or base != lower or not _CYRILLIC.search(lower):
         return base
-    for ending in _CYRILLIC_ENDINGS:  # a word no dictionary knows: drop its case ending
-        if lower.endswith(ending) and len(lower) - len(ending) >= 4:
-            return lower[: -len(ending)]
-    return lower
+    return strip_case_ending(lower)  # a word no dictionary knows: its case ending goes
 
 
 def stems(text: str | None, language: str | None) -> str:

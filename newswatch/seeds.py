@@ -25,10 +25,15 @@ def seeds_dir(settings: Mapping[str, Any] | None = None) -> Path:
     return Path(configured) if configured else bundled_seeds_dir()
 
 
-def store_needs_seeds(settings: Mapping[str, Any]) -> bool:
-    """True when the store holds no article at all (a new database)."""
-    db = open_store(resolve_db_path(settings=settings))
+def store_is_empty(path: Path) -> bool:
+    """Open (create, migrate) the store at `path`; True when it holds no article at all."""
+    db = open_store(path)
     try:
         return count_articles(db) == 0
     finally:
         db.close()
+
+
+def store_needs_seeds(settings: Mapping[str, Any]) -> bool:
+    """True when the crawl's store is new: it holds no article at all."""
+    return store_is_empty(resolve_db_path(settings=settings))

@@ -8,7 +8,6 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
-from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel.csstranslator import HTMLTranslator as ParselTranslator
@@ -120,20 +119,9 @@ def css_first(root: HtmlElement, selector: str) -> str | None:
     return str(found[0]) if found else None
 
 
-_XPATH_CACHE: dict[tuple[str, ...], etree.XPath] = {}
-
-
-def _clutter_xpath(extra: tuple[str, ...]) -> etree.XPath:
-    """The clutter selectors (and an outlet's own) compiled once into one XPath."""
-    if extra not in _XPATH_CACHE:
-        css = ", ".join([CLUTTER, *extra])
-        _XPATH_CACHE[extra] = etree.XPath(HTMLTranslator().css_to_xpath(css))
-    return _XPATH_CACHE[extra]
-
-
 def drop_clutter(container: HtmlElement, extra: tuple[str, ...] = ()) -> None:
     """Remove clutter elements (and the outlet's own `extra` selectors) inside `container`."""
-    for node in _clutter_xpath(tuple(extra))(container):
+    for node in css(container, ", ".join([CLUTTER, *extra])):
         if isinstance(node, HtmlElement) and node is not container and node.getparent() is not None:
             node.drop_tree()
 

@@ -197,7 +197,7 @@ class OutletSpider(NewswatchSpider):
         self.crawler.stats.inc_value("newswatch/extraction/pages")
         try:
             yield extract_article(self.page_text(response), response.url, now=utc_now())
-        except (ExtractionError, AttributeError) as error:
+        except ExtractionError as error:
             self.crawler.stats.inc_value("newswatch/extraction/no_article")
             self.logger.warning("no article extracted from %s: %s", response.url, error)
 
