@@ -79,4 +79,6 @@ def test_a_malformed_feed_is_counted_and_the_crawl_goes_on(tmp_path):
         result, stats = _crawl(base, tmp_path / "m.db")
     assert result.returncode == 0
     assert stats["finish_reason"] == "finished"
+    # The truncated feed is read as far as it goes: its one link, cut short, is no article.
+    assert stats["newswatch/discovery/not_an_article"] == 1
     assert stats["newswatch/store/new"] >= len(RECOVERABLE)
