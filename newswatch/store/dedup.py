@@ -3,7 +3,8 @@
 Each decision is made while the writer holds the database's write lock, together with the row
 it concerns, so two crawls writing at once cannot both miss each other's copy. Every lookup is
 an indexed query whose cost does not grow with the store: exact copies by content hash, near
-copies by the LSH buckets of the MinHash signature (then verified on the signatures), stories by
+copies by the LSH buckets of the MinHash signature of every original (then verified on the
+signatures; copies are not bucketed, so a much-copied story costs no more), stories by
 anchors within a few days, weighted by how rare each anchor is (counts kept in anchor_counts);
 at most MAX_CANDIDATES are compared, those sharing the most LSH bands or anchors.
 """
@@ -65,24 +66,24 @@ def _find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | No
     candidates = [
         r[0]
         for r in db.execute(
-            f"SELECT DISTINCT article_id FROM minhash_bands WHERE {placeholders}", params
+            f"SELECT article_id FROM minhash_bands WHERE {placeholders} "
+            f"GROUP BY article_id ORDER BY count(*) DESC LIMIT {MAX_CANDIDATES}",
+            params,
         )
+        if r[0] != article.id
     ]
     best = None
-    for candidate in candidates:
-        if candidate == article.id:
-            continue
-        row = db.execute(
-            "SELECT f.signature, a.language, coalesce(a.duplicate_of, a.id), a.first_seen "
-            "FROM article_fingerprints f JOIN articles a ON a.id = f.article_id "
-            "WHERE f.article_id = ?",
-            [candidate],
-        ).fetchone()
-        if row is None or row[1] != article.language:
+    for signature, language, root, first_seen in db.execute(
+        "SELECT f.signature, a.language, coalesce(a.duplicate_of, a.id), a.first_seen "
+        "FROM article_fingerprints f JOIN articles a ON a.id = f.article_id "
+        f"WHERE f.article_id IN ({','.join('?' * len(candidates))})",
+        candidates,
+    ):
+        if language != article.language:
             continue  # a report in another language is never a duplicate
-        near = similarity(fp.signature, signature_from_bytes(row[0])) >= NEAR_DUPLICATE
-        if near and (best is None or (row[3] or "", row[2]) < (best[1] or "", best[0])):
-            best = (row[2], row[3])
+        near = similarity(fp.signature, signature_from_bytes(signature)) >= NEAR_DUPLICATE
+        if near and (best is None or (first_seen or "", root) < (best[1] or "", best[0])):
+            best = (root, first_seen)
     return best[0] if best else None
 
 
@@ -196,10 +197,13 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
         "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day) VALUES (?, ?, ?)",
         [article.id, fp.signature.tobytes(), _day(article)],
     )
-    conn.executemany(
-        "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
-        [(band, bucket, article.id) for band, bucket in enumerate(fp.buckets)],
-    )
+    if not article.duplicate_of:
+        # Only originals are looked up for near copies (a copy would only lead to its
+        # original), so a bucket holds one row per original however many copies it has.
+        conn.executemany(
+            "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
+            [(band, bucket, article.id) for band, bucket in enumerate(fp.buckets)],
+        )
     anchors = sorted(fp.anchors)
     conn.executemany(
         "INSERT INTO story_anchors (anchor, article_id, day) VALUES (?, ?, ?)",
