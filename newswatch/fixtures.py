@@ -5,8 +5,8 @@ Format: ``<dir>/<outlet>/<page_kind>/<name>.<ext>`` holds the body byte for byte
 ``<name>.<ext>.json`` the sidecar: url, final_url, status, headers, fetched_at, outlet,
 page_kind (and ``hand_written`` for pages no site served). The server answers
 ``GET /<host>/<path>?<query>`` with the fixture whose url is ``https://<host>/<path>?<query>``
-(or http://), which is how MirrorMiddleware asks. Like a real site it sends an ETag and answers
-a matching If-None-Match with 304 Not Modified.
+(or http://), which is how the mirror download handler (newswatch/mirror.py) asks. Like a real
+site it sends an ETag and answers a matching If-None-Match with 304 Not Modified.
 """
 
 from __future__ import annotations

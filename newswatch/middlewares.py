@@ -9,10 +9,10 @@
   asks, or with exponential back-off.
 - RobotsTxtMiddleware: Scrapy's, with requests that wait together for one host's robots.txt
   all checked against it (see the class).
+- HttpCompressionMiddleware: Scrapy's, counting the responses it drops for decompressing past
+  DOWNLOAD_MAXSIZE (a gzip bomb) in newswatch/download/decompressed_too_large.
 - ReplayMiddleware: with NEWSWATCH_REPLAY, every request is answered from saved fixtures.
 - CaptureMiddleware: with NEWSWATCH_CAPTURE, every response is saved as a fixture.
-- MirrorMiddleware: with NEWSWATCH_MIRROR set (tests, benchmarks), every request is fetched from
-  that local server instead of the site, and the response keeps the site's URL.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import (
+    HttpCompressionMiddleware as ScrapyHttpCompressionMiddleware,
+)
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import (
     RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
@@ -74,7 +76,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
     the new ones; count 304s in newswatch/conditional/not_modified."""
 
     def process_request(self, request: Request):
-        if not request.meta.get("conditional") or "mirror_of" in request.meta:
+        if not request.meta.get("conditional"):
             return None
         row = self.store.execute(
             "SELECT etag, last_modified FROM http_validators WHERE url = ?", [request.url]
@@ -89,7 +91,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
         return None
 
     def process_response(self, request: Request, response):
-        if not request.meta.get("conditional") or "mirror_of" in request.meta:
+        if not request.meta.get("conditional"):
             return response
         if response.status == 304:
             self.stats.inc_value("newswatch/conditional/not_modified")
@@ -120,7 +122,7 @@ class SkipKnownArticlesMiddleware(_StoreMiddleware):
     to it is seen and its earlier text kept in article_versions."""
 
     def process_request(self, request: Request):
-        if request.meta.get("page_kind") != "article" or "mirror_of" in request.meta:
+        if request.meta.get("page_kind") != "article":
             return None
         url = canonical_url(request.url)
         known = self.store.execute(
@@ -136,50 +138,6 @@ class SkipKnownArticlesMiddleware(_StoreMiddleware):
             self.stats.inc_value("newswatch/skipped/known")
             raise IgnoreRequest(f"already stored: {url}")
         return None
-
-
-class MirrorMiddleware:
-    """Fetch `https://host/path?q` from `<NEWSWATCH_MIRROR>/host/path?q` instead.
-
-    The mirrored request is downloaded here and its response returned under the site's URL, so
-    that everything around (robots.txt, retries, the spider) sees the site, never the mirror."""
-
-    def __init__(self, mirror: str, crawler=None):
-        self.mirror = mirror.rstrip("/")
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        mirror = crawler.settings.get("NEWSWATCH_MIRROR")
-        if not mirror:
-            raise NotConfigured
-        return cls(mirror, crawler)
-
-    def mirrored(self, request: Request) -> Request:
-        parts = urlsplit(request.url)
-        query = f"?{parts.query}" if parts.query else ""
-        # The local fetch itself neither redirects nor retries: its response goes back to the
-        # site's request, which does both through the usual middlewares (offsite filtering
-        # included), so a redirect can never lead a mirrored crawl onto the network.
-        meta = {
-            **request.meta,
-            "mirror_of": request.url,
-            "allow_offsite": True,
-            "dont_redirect": True,
-            "dont_retry": True,
-            "handle_httpstatus_all": True,
-        }
-        return request.replace(
-            url=f"{self.mirror}/{parts.netloc}{parts.path or '/'}{query}",
-            meta=meta,
-            dont_filter=True,
-        )
-
-    async def process_request(self, request: Request):
-        if request.url.startswith(self.mirror + "/"):
-            return None  # the local fetch itself
-        response = await self.crawler.engine.download_async(self.mirrored(request))
-        return response.replace(url=request.url, request=request)
 
 
 def retry_delay(
@@ -255,6 +213,18 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         return parser
 
 
+class HttpCompressionMiddleware(ScrapyHttpCompressionMiddleware):
+    """Scrapy's, which drops a response that decompresses past DOWNLOAD_MAXSIZE with a warning
+    only; this one also counts it, so that a gzip bomb shows in the crawl's stats."""
+
+    def process_response(self, request: Request, response):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            self.stats.inc_value("newswatch/download/decompressed_too_large")
+            raise
+
+
 class ReplayMiddleware:
     """With NEWSWATCH_REPLAY set to a fixtures folder, answer every request from it and never
     touch the network: the saved response for the request's URL (a 304 when the request's
@@ -322,7 +292,7 @@ class CaptureMiddleware:
     def process_response(self, request: Request, response):
         from newswatch.fixtures import save_fixture
 
-        if response.status == 304 or "mirror_of" in request.meta:
+        if response.status == 304:
             return response
         spider = self.crawler.spider
         kind = request.meta.get("page_kind") or (

@@ -42,10 +42,16 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.middlewares.BackoffRetryMiddleware": 550,
     "newswatch.middlewares.ConditionalGetMiddleware": 560,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newswatch.middlewares.HttpCompressionMiddleware": 590,
     # Below HttpCompressionMiddleware (590): responses reach it decompressed, as replay serves.
     "newswatch.middlewares.CaptureMiddleware": 580,
     "newswatch.middlewares.ReplayMiddleware": 980,
-    "newswatch.middlewares.MirrorMiddleware": 990,
+}
+# Scrapy's HTTP/1.1 handler, which with NEWSWATCH_MIRROR set fetches from the mirror instead.
+DOWNLOAD_HANDLERS = {
+    "http": "newswatch.mirror.MirrorDownloadHandler",
+    "https": "newswatch.mirror.MirrorDownloadHandler",
 }
 
 EXTENSIONS = {

@@ -104,12 +104,25 @@ class Topic:
     distractors: list[str]
     distractor_penalty: float
     weights: dict[str, float]
-    lexicons: dict[str, Lexicon]
+    terms: dict[str, list[tuple[str, str]]]
+    """language -> (concept, term text) as the file writes them."""
     path: Path
+    _lexicons: dict[str, Lexicon] = field(default_factory=dict, repr=False)
 
     @property
     def concepts(self) -> list[str]:
         return sorted({*self.focus, *self.required, *self.context, *self.distractors})
+
+    def lexicon(self, language: str) -> Lexicon:
+        """The terms of `language` as the matcher reads them, built at the first article in
+        that language: lemmatizing a language's terms loads its dictionary (a second or so),
+        which a crawl of one language never needs for the other two."""
+        if language not in self._lexicons:
+            lexicon = Lexicon()
+            for concept, text in self.terms[language]:
+                lexicon.add(_term(concept, text, language))
+            self._lexicons[language] = lexicon
+        return self._lexicons[language]
 
 
 def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
@@ -133,7 +146,7 @@ def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
             distractors=list(scoring.get("distractors", [])),
             distractor_penalty=float(scoring.get("distractor_penalty", 0.8)),
             weights={k: float(scoring[k]) for k in ("title", "lead", "body_per_hit", "body_cap")},
-            lexicons={language: Lexicon() for language in LANGUAGES},
+            terms={language: [] for language in LANGUAGES},
             path=path,
         )
     except (KeyError, TypeError, ValueError) as error:
@@ -144,7 +157,9 @@ def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
     for concept, by_language in concepts.items():
         for language in LANGUAGES:
             for text in by_language.get(language, []):
-                topic.lexicons[language].add(_term(concept, text, language))
+                if not isinstance(text, str) or not text.strip():
+                    raise TopicError(f"{path}: concept {concept!r} has a {language} term {text!r}")
+                topic.terms[language].append((concept, text))
     return topic
 
 
@@ -237,7 +252,7 @@ def score_text(
     language = (
         language if language in LANGUAGES else (detect_language(" ".join(fields.values())) or "en")
     )
-    lexicon = topic.lexicons.get(language, topic.lexicons["en"])
+    lexicon = topic.lexicon(language)
     matched: dict[str, dict[str, int]] = defaultdict(dict)
     for name, value in fields.items():
         for concept, count in _field_hits(value, lexicon, language).items():

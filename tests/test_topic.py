@@ -142,6 +142,11 @@ def test_a_topic_file_is_data_that_can_be_copied_and_changed(tmp_path):
             "body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\n",
             "not defined",
         ),
+        (
+            '[topic]\nname="x"\nthreshold=0.5\n[scoring]\ntitle=1\nlead=1\nbody_per_hit=1\n'
+            'body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\ntalks={en=["talks", 3]}\n',
+            "has a en term 3",
+        ),
     ],
 )
 def test_a_broken_topic_file_is_one_clear_error(tmp_path, content, message):
@@ -210,3 +215,25 @@ def test_an_acronym_written_as_a_name_matches_too():
 )
 def test_phrases_of_prefixes_and_acronyms_match(text, language, concept):
     assert concept in score(text, title=text, language=language).matched
+
+
+def test_a_crawl_in_one_language_loads_only_that_dictionary():
+    """Lemmatizing a language's terms loads its dictionary (a second or more): a topic builds a
+    language's terms at its first article in that language, never all three up front."""
+    import subprocess
+    import sys
+
+    script = (
+        "from simplemma.strategies.dictionaries.dictionary_factory import "
+        "DEFAULT_DICTIONARY_FACTORY as F\n"
+        "from newswatch.topic import load_topic, score_text\n"
+        "topic = load_topic()\n"
+        "assert F._get_dictionary.cache_info().currsize == 0\n"
+        "s = score_text(topic, title='Переговори Рубіо і Лаврова у Женеві', lead='',\n"
+        "    text='США і Росія провели переговори про мир в Україні.', language='uk')\n"
+        "print(F._get_dictionary.cache_info().currsize, s.on_topic)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.split() == ["1", "True"], out.stderr
