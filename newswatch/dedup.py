@@ -17,6 +17,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -38,26 +39,31 @@ def normalise_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """16 hex digits identifying the normalised text: equal for exact copies."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
+    return _hash_normalised(normalise_text(text))
+
+
+def _hash_normalised(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
 
 
 def _hash64(items: list[bytes]) -> np.ndarray:
-    return np.array(
-        [int.from_bytes(hashlib.blake2b(i, digest_size=8).digest(), "little") for i in items],
-        dtype=np.uint64,
-    )
+    digests = b"".join(hashlib.blake2b(i, digest_size=8).digest() for i in items)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 def minhash(text: str) -> np.ndarray:
     """MinHash signature (NUM_PERM uint64) of the word 3-shingles of `text`."""
-    words = normalise_text(text).split()
+    return _minhash(normalise_text(text).split())
+
+
+def _minhash(words: list[str]) -> np.ndarray:
     if len(words) < SHINGLE:
-        shingles = [" ".join(words).encode()] if words else [b""]
+        shingles = {" ".join(words).encode()} if words else {b""}
     else:
-        shingles = [
+        shingles = {
             " ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)
-        ]
-    hashes = _hash64(list(set(shingles)))
+        }
+    hashes = _hash64(list(shingles))
     with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
         permuted = (hashes[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
     return permuted.min(axis=0)
@@ -177,6 +183,7 @@ _LATIN_FOLD = (
 _VOWELS = re.compile(r"[aeiouy]")
 _GUTTURAL = re.compile(r"[ghj]")
 _SENTENCE_END = frozenset('.!?…«"“„:')
+_ANCHOR_TOKEN = re.compile(r"\w[\w'’ʼ-]*|[.!?…«\"“„:]")
 
 
 def strip_case_ending(word: str) -> str:
@@ -188,6 +195,7 @@ def strip_case_ending(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=100_000)
 def name_key(word: str) -> str | None:
     """A script-independent key for a proper name: transliterated, case endings dropped,
     consonant skeleton (Rutte, Рютте -> rtt; Witkoff, Віткоффа, Уиткоффом -> vtkff)."""
@@ -211,7 +219,7 @@ def story_anchors(text: str) -> set[str]:
     names (capitalised words not opening a sentence) as `n:<key>`, and numbers as `#<digits>`."""
     anchors: set[str] = set()
     previous = "."
-    for match in re.finditer(r"\w[\w'’ʼ-]*|[.!?…«\"“„:]", text):
+    for match in _ANCHOR_TOKEN.finditer(text):
         token = match.group(0)
         if token in _SENTENCE_END:
             previous = token
@@ -251,5 +259,8 @@ def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
     body = text or ""
     if len(body.split()) < SHORT_BODY:
         body = whole
-    signature = minhash(body)
-    return Fingerprint(content_hash(body), signature, lsh_buckets(signature), story_anchors(whole))
+    normalised = normalise_text(body)
+    signature = _minhash(normalised.split())
+    return Fingerprint(
+        _hash_normalised(normalised), signature, lsh_buckets(signature), story_anchors(whole)
+    )
