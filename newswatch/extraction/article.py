@@ -89,9 +89,15 @@ class Extraction:
     sources: dict[str, str] = field(default_factory=dict)
 
     def offer(self, name: str, value, source: str) -> bool:
-        """Take `value` for `name` unless the field is already set or the value is empty."""
-        if name in self.values or value in (None, "", [], ()):
-            return name in self.values
+        """Take `value` for `name` unless the field is already set or the value is empty.
+        `value` may be a function giving it, called only while the field is unset (a selector
+        that need not run when a better source already gave the field)."""
+        if name in self.values:
+            return True
+        if callable(value):
+            value = value()
+        if value in (None, "", [], ()):
+            return False
         self.values[name] = value
         self.sources[name] = source
         return True
@@ -259,8 +265,10 @@ def _title(found, sel, meta, ld, rules, site_names) -> str | None:
         (ld_text(ld.get("headline")) or ld_text(ld.get("name")), "json-ld"),
         (meta.get("og:title", "twitter:title"), "meta"),
         (heading[0] if heading else None, "outlet"),
-        (squash(css_first(sel.root, "title::text")), "html"),
+        (lambda: squash(css_first(sel.root, "title::text")), "html"),
     ):
+        if callable(value):
+            value = value()
         if value:
             title = strip_site_name(squash(value), site_names)
             # og:title often carries a section suffix ("Title | News"); the page's own heading
@@ -275,15 +283,15 @@ def _title(found, sel, meta, ld, rules, site_names) -> str | None:
 
 
 def _dates(found, sel, meta, ld, rules, config, outlet, url, now) -> None:
-    candidates = [
-        (ld.get("datePublished") or ld.get("dateCreated"), "json-ld"),
-        (meta.get("article:published_time"), "meta"),
-        (next(iter(microdata(sel, "datePublished")), None), "microdata"),
-        (meta.get("pubdate", "datepublished", "date", "dc.date.issued"), "meta"),
-        (config.get("article_publication_date"), "outlet"),
-        *((value, "outlet") for value in _select(sel, rules.published)),
-        (meta.get("analytics:p_ts"), "meta"),
-    ]
+    def candidates():  # in order of trust; the page's selectors run only if they are reached
+        yield ld.get("datePublished") or ld.get("dateCreated"), "json-ld"
+        yield meta.get("article:published_time"), "meta"
+        yield next(iter(microdata(sel, "datePublished")), None), "microdata"
+        yield meta.get("pubdate", "datepublished", "date", "dc.date.issued"), "meta"
+        yield config.get("article_publication_date"), "outlet"
+        yield from ((value, "outlet") for value in _select(sel, rules.published))
+        yield meta.get("analytics:p_ts"), "meta"
+
     # An epoch on the page is unambiguous; a string time may carry a wrong zone (old Sputnik
     # pages print Moscow time with a "Z"). When both exist and disagree, the epoch stands.
     epoch = _published(
@@ -292,7 +300,9 @@ def _dates(found, sel, meta, ld, rules, config, outlet, url, now) -> None:
     )
     local = OUTLETS[outlet].timezone if outlet else UTC
     from_url = rules.url_date(url) if rules.url_date else None
-    for raw, source in candidates:
+    for raw, source in candidates():
+        if not raw:
+            continue
         moment = _published(raw, outlet)
         if moment is not None and epoch is not None and abs(moment - epoch) > EPOCH_TOLERANCE:
             found.sources["published_epoch_check"] = f"{source} time disagreed with the epoch"
@@ -358,14 +368,18 @@ def _people_and_labels(found, sel, meta, ld, rules, config, site_names) -> None:
     # Tags: the list the outlet shows readers comes first. Keyword fields mix in the section
     # and search-engine terms (Sputnik's keywords begin with its rubric).
     found.offer("tags", _unique(_select(sel, rules.tags)), "outlet")
-    found.offer("tags", _unique(ld_list(ld.get("keywords"))), "json-ld")
-    found.offer("tags", _unique([t for v in meta.all("article:tag") for t in ld_list(v)]), "meta")
-    found.offer("tags", _unique(ld_list(meta.get("news_keywords", "analytics:tags"))), "meta")
+    found.offer("tags", lambda: _unique(ld_list(ld.get("keywords"))), "json-ld")
+    found.offer(
+        "tags", lambda: _unique([t for v in meta.all("article:tag") for t in ld_list(v)]), "meta"
+    )
+    found.offer(
+        "tags", lambda: _unique(ld_list(meta.get("news_keywords", "analytics:tags"))), "meta"
+    )
 
     found.offer("section", ld_text(ld.get("articleSection")), "json-ld")
     found.offer("section", meta.get("article:section"), "meta")
-    found.offer("section", next(iter(microdata(sel, "articleSection")), None), "microdata")
-    found.offer("section", next(iter(_select(sel, rules.section)), None), "outlet")
+    found.offer("section", lambda: next(iter(microdata(sel, "articleSection")), None), "microdata")
+    found.offer("section", lambda: next(iter(_select(sel, rules.section)), None), "outlet")
     found.offer("section", ld_text(config.get("article_categories")), "outlet")
     found.offer("section", meta.get("analytics:rubric"), "meta")
 
@@ -375,7 +389,9 @@ def _image(found, sel, meta, ld, rules, url) -> None:
     card = og if og and _SHARE_CARD.search(og) else None
     found.offer("image", None if card else og, "meta")
     found.offer("image", _absolute(url, ld_url(ld.get("image"))), "json-ld")
-    found.offer("image", _absolute(url, next(iter(_select(sel, rules.image)), None)), "outlet")
+    found.offer(
+        "image", lambda: _absolute(url, next(iter(_select(sel, rules.image)), None)), "outlet"
+    )
     found.offer("image", card, "meta")
 
 

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 DEFAULT_DB_PATH = "data/newswatch.db"
 DB_ENV = "NEWSWATCH_DB"
 BUSY_TIMEOUT_S = 60.0
+WAL_CHECKPOINT_PAGES = 4000
 
 
 class StoreError(RuntimeError):
@@ -40,6 +41,10 @@ def connect(path: Path) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint the WAL every 16 MB rather than 4: the pages every article touches (the
+        # full-text index, the indexes) are copied back to the database once per checkpoint,
+        # which with one transaction per article was a fifth of the time spent storing it.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         conn.execute("PRAGMA foreign_keys = ON")
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"cannot open the database {path}: {error}") from error
