@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from newswatch.fixtures import DEMO_DIR, load_fixtures, serve_fixtures
+from newswatch.lemmas import DecodedCacheDictionaryFactory
 
 REPO = Path(__file__).resolve().parent.parent
 FEED = "https://rss.unian.net/site/news_ukr.rss"
@@ -134,6 +135,10 @@ def main() -> None:
         "-s",
         "CONCURRENT_REQUESTS_PER_DOMAIN=16",
     ]
+    # The daemon's steady state: simplemma's dictionaries already decoded in the cache folder
+    # (newswatch.lemmas), as after any earlier crawl on this machine.
+    for language in ("en", "uk", "ru"):
+        DecodedCacheDictionaryFactory.decoded(language)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         generate(folder / "corpus", args.pages)

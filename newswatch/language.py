@@ -107,9 +107,9 @@ def _by_dictionary(text: str) -> str | None:
     """Ukrainian or Russian by how many of the words each language's dictionary knows
     (simplemma's word lists, loaded on first use): for headlines with neither language's own
     letters ("Макрон назначил премьер-министром...")."""
-    from simplemma import in_target_language
+    from newswatch.lemmas import share_known
 
-    uk, ru = in_target_language(text, lang="uk"), in_target_language(text, lang="ru")
+    uk, ru = share_known(text, "uk"), share_known(text, "ru")
     if abs(uk - ru) < 0.1:
         return None
     return "uk" if uk > ru else "ru"

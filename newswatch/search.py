@@ -14,18 +14,17 @@ import re
 from functools import lru_cache
 
 from newswatch.dedup import strip_case_ending
-from newswatch.topic import LANGUAGES, lemma, tokens
+from newswatch.lemmas import is_known, lemma
+from newswatch.topic import LANGUAGES, tokens
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str) -> str:
-    from simplemma import is_known
-
     lower = word.lower()
     base = lemma(word, language)
-    if is_known(lower, lang=language) or base != lower or not _CYRILLIC.search(lower):
+    if is_known(lower, language) or base != lower or not _CYRILLIC.search(lower):
         return base
     return strip_case_ending(lower)  # a word no dictionary knows: its case ending goes
 

@@ -14,10 +14,10 @@ import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from newswatch.language import detect_language
+from newswatch.lemmas import lemma
 
 LANGUAGES = ("en", "uk", "ru")
 FIELDS = ("title", "lead", "body")
@@ -31,18 +31,6 @@ _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 
 class TopicError(ValueError):
     """A topic file that cannot be used; the message names the file and the problem."""
-
-
-@lru_cache(maxsize=200_000)
-def lemma(word: str, language: str) -> str:
-    """The lower-case lemma of `word` in `language` (the word itself if no dictionary knows it)."""
-    from simplemma import lemmatize
-
-    lower = word.lower()
-    try:
-        return lemmatize(lower, lang=language).lower()
-    except ValueError:
-        return lower
 
 
 def tokens(text: str) -> list[str]:
@@ -68,6 +56,7 @@ class Lexicon:
     prefixes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     phrases: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
     prefix_phrases: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
+    _readings: dict[str, tuple] = field(default_factory=dict, repr=False)
 
     def add(self, term: Term) -> None:
         if len(term.words) > 1 and term.words[0].endswith("*"):
@@ -80,6 +69,27 @@ class Lexicon:
             self.prefixes[term.words[0][:3]].append((term.words[0], term.concept))
         else:
             self.words[term.words[0]].add(term.concept)
+
+    def reading(self, word: str, language: str) -> tuple[str, frozenset[str], tuple[Term, ...]]:
+        """What `word` is to this lexicon: its lemma, the concepts it matches on its own, and
+        the phrases that may start at it. Worked out once per distinct word (an article's
+        words repeat, and so do a crawl's)."""
+        found = self._readings.get(word)
+        if found is None:
+            lem = lemma(word, language)
+            phrases = list(self.phrases.get(lem, []))
+            if word != lem:
+                phrases += self.phrases.get(word, [])
+            lower = word.lower()
+            phrases += [
+                t
+                for t in self.prefix_phrases.get(lower[:3], [])
+                if lower.startswith(t.words[0][:-1])
+            ]
+            found = (lem, frozenset(self.concepts_of(word, lem)), tuple(phrases))
+            if len(self._readings) < 200_000:
+                self._readings[word] = found
+        return found
 
     def concepts_of(self, token: str, lemma_: str) -> set[str]:
         # An acronym matches in capitals or as a name ("NATO", "Nato"), never in lower case
@@ -195,20 +205,13 @@ class TopicScore:
 
 def _field_hits(text: str, lexicon: Lexicon, language: str) -> dict[str, int]:
     words = tokens(text)
-    lemmas = [lemma(w, language) for w in words]
+    readings = [lexicon.reading(w, language) for w in words]
+    lemmas = [r[0] for r in readings]
     hits: dict[str, int] = defaultdict(int)
-    for i, (word, lem) in enumerate(zip(words, lemmas, strict=True)):
-        for concept in lexicon.concepts_of(word, lem):
+    for i, (_, concepts, phrases) in enumerate(readings):
+        for concept in concepts:
             hits[concept] += 1
-        candidates = lexicon.phrases.get(lem, [])
-        if word != lem:
-            candidates = candidates + lexicon.phrases.get(word, [])
-        candidates = candidates + [
-            t
-            for t in lexicon.prefix_phrases.get(word.lower()[:3], [])
-            if word.lower().startswith(t.words[0][:-1])
-        ]
-        for term in candidates:
+        for term in phrases:
             if _phrase_at(term.words, words, lemmas, i):
                 hits[term.concept] += 1
     return hits

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import REPO, SEEDS, run_newswatch
@@ -217,15 +220,11 @@ def test_phrases_of_prefixes_and_acronyms_match(text, language, concept):
     assert concept in score(text, title=text, language=language).matched
 
 
-def test_a_crawl_in_one_language_loads_only_that_dictionary():
-    """Lemmatizing a language's terms loads its dictionary (a second or more): a topic builds a
-    language's terms at its first article in that language, never all three up front."""
-    import subprocess
-    import sys
-
+def test_a_crawl_in_one_language_loads_only_that_dictionary(tmp_path):
+    """Lemmatizing a language's terms loads its dictionary: a topic builds a language's terms
+    at its first article in that language, never all three up front."""
     script = (
-        "from simplemma.strategies.dictionaries.dictionary_factory import "
-        "DEFAULT_DICTIONARY_FACTORY as F\n"
+        "from newswatch.lemmas import DICTIONARIES as F\n"
         "from newswatch.topic import load_topic, score_text\n"
         "topic = load_topic()\n"
         "assert F._get_dictionary.cache_info().currsize == 0\n"
@@ -233,7 +232,44 @@ def test_a_crawl_in_one_language_loads_only_that_dictionary():
         "    text='США і Росія провели переговори про мир в Україні.', language='uk')\n"
         "print(F._get_dictionary.cache_info().currsize, s.on_topic)\n"
     )
+    env = {**os.environ, "NEWSWATCH_CACHE": str(tmp_path)}
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO
     )
     assert out.stdout.split() == ["1", "True"], out.stderr
+    assert [p.name.split("-")[-1] for p in tmp_path.iterdir()] == ["uk.marshal"]
+
+
+def test_the_decoded_dictionary_cache_is_used_rebuilt_when_broken_and_optional(tmp_path):
+    script = (
+        "from newswatch.lemmas import lemma, is_known\n"
+        "print(lemma('переговорів', 'uk'), is_known('переговори', 'uk'), lemma('Росією', 'uk'))\n"
+    )
+
+    def run(cache) -> list[str]:
+        env = {**os.environ, "NEWSWATCH_CACHE": str(cache)}
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    expected = ["переговори", "True", "росія"]
+    assert run(tmp_path) == expected  # decoded from simplemma, and saved
+    (cached,) = tmp_path.iterdir()
+    size = cached.stat().st_size
+    assert size > 1_000_000
+    assert run(tmp_path) == expected
+    import marshal
+
+    original = cached.read_bytes()
+    planted = marshal.loads(original)
+    planted["переговорів".encode()] = b"planted"
+    cached.write_bytes(marshal.dumps(planted))
+    assert run(tmp_path)[0] == "planted"  # what is read is the cache
+    cached.write_bytes(original)
+    cached.write_bytes(cached.read_bytes()[: size // 2])  # a broken file is rebuilt
+    assert run(tmp_path) == expected and cached.stat().st_size == size
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    assert run(blocker / "cache") == expected  # no cache possible: still right
