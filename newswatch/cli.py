@@ -526,36 +526,41 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
     """Open the store in Datasette, with newswatch's metadata (descriptions, newest-first
     sorting, facets, canned queries, the Atom feed at /<db>/feed.atom). Read-only: Datasette
     runs SELECT queries only."""
-    import subprocess
+    import os
     import tempfile
 
     from newswatch.datasette.metadata import write_metadata
+    from newswatch.lemmas import cache_dir
 
     path = resolve_db_path(db_path)
     _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
-    with tempfile.TemporaryDirectory() as tmp:
-        metadata = write_metadata(Path(tmp) / "metadata.json", path.stem)
-        command = [
-            sys.executable,
-            "-m",
-            "datasette",
-            "serve",
-            str(path),
-            "-m",
-            str(metadata),
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--setting",
-            "sql_time_limit_ms",
-            "3000",
-        ]
-        click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
-        try:
-            sys.exit(subprocess.call(command))
-        except KeyboardInterrupt:
-            sys.exit(0)
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.mkdtemp(prefix="newswatch-"))
+    metadata = write_metadata(folder / f"datasette-metadata-{path.stem}.json", path.stem)
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(path),
+        "-m",
+        str(metadata),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
+    click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
+    sys.stdout.flush()
+    # Datasette takes this process's place: a SIGTERM or Ctrl-C (a supervisor stopping the
+    # service) reaches the server itself, and no server is left running without its parent.
+    os.execv(sys.executable, command)
 
 
 @main.command()
