@@ -64,6 +64,14 @@ STATS_DUMP_FILE = ""
 # the bundled topic, newswatch/topics/west_russia_talks.toml.
 NEWSWATCH_TOPICS = [p for p in os.environ.get("NEWSWATCH_TOPICS", "").split(",") if p]
 
+# Articles written per transaction at most, and seconds an article waits for its batch at most
+# (see StorePipeline).
+NEWSWATCH_STORE_BATCH = 25
+NEWSWATCH_STORE_BATCH_S = 1.0
+# Each article page gives one item and the pipelines are synchronous: Scrapy's default of 100
+# items processed in parallel per response only costs 100 asyncio tasks per page.
+CONCURRENT_ITEMS = 4
+
 ITEM_PIPELINES = {
     "newswatch.pipelines.NormalisePipeline": 100,
     "newswatch.pipelines.TopicPipeline": 300,

@@ -102,3 +102,116 @@ def test_pipeline_counts_what_it_derived_and_passes_other_items_through():
     assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
     pipeline.process_item(Article(id="0000000000000002", text="Текст про переговори та Росію."))
     assert pipeline.stats.get_stats() == {"newswatch/normalise/language_detected": 1}
+
+
+# --- the store pipeline's batches ---------------------------------------------------------------
+
+
+def _store_pipeline(db_path, batch_size, batch_seconds=0.05):
+    from newswatch.pipelines import StorePipeline
+
+    crawler = get_crawler()
+    pipeline = StorePipeline(
+        db_path, crawler.stats, crawler, batch_size=batch_size, batch_seconds=batch_seconds
+    )
+    pipeline.open_spider()
+    return pipeline
+
+
+def _articles(n: int, title: str = "Переговори") -> list[Article]:
+    out = []
+    for i in range(n):
+        article = Article(
+            url=f"https://www.unian.ua/politics/batch-{13400000 + i}.html",
+            title=f"{title} {i}",
+            text=f"Текст номер {i} про зустріч у Женеві, вона тривала {i + 2} години.",
+        )
+        normalise_article(article, NOW)
+        out.append(article)
+    return out
+
+
+def _stored_titles(db_path) -> list[str]:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(db_path)) as conn:
+        return sorted(
+            r[0] for r in conn.execute("SELECT title FROM articles WHERE url IS NOT NULL")
+        )
+
+
+def test_a_batch_is_committed_before_its_articles_are_passed_on(db_path):
+    import asyncio
+
+    pipeline = _store_pipeline(db_path, batch_size=3)
+    articles = _articles(7)
+
+    async def crawl():
+        passed = []
+
+        async def one(article):
+            await pipeline.process_item(article)
+            # Whoever receives the item next can read it in the store.
+            assert article.title in _stored_titles(db_path)
+            passed.append(article)
+
+        await asyncio.gather(*(one(a) for a in articles))
+        return passed
+
+    assert len(asyncio.run(crawl())) == 7  # two full batches, and the last one by its timer
+    assert pipeline.stats.get_value("newswatch/store/new") == 7
+    pipeline.close_spider()
+
+
+def test_an_article_the_database_refuses_is_dropped_alone_and_stops_the_crawl(db_path):
+    import asyncio
+
+    pipeline = _store_pipeline(db_path, batch_size=5)
+    pipeline.db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.title = 'Переговори 2' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    articles = _articles(5)
+
+    async def crawl():
+        return await asyncio.gather(
+            *(pipeline.process_item(a) for a in articles), return_exceptions=True
+        )
+
+    results = asyncio.run(crawl())
+    assert [type(r).__name__ for r in results] == ["Article"] * 2 + ["DropItem"] + ["Article"] * 2
+    assert "refused by the test" in str(results[2])
+    pipeline.close_spider()
+    assert _stored_titles(db_path) == [f"Переговори {i}" for i in (0, 1, 3, 4)]
+    stats = pipeline.stats.get_stats()
+    assert stats["newswatch/store/new"] == 4 and stats["newswatch/store/errors"] == 1
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:  # the refused one left no trace anywhere
+        assert conn.execute("SELECT count(*) FROM article_fingerprints").fetchone()[0] == 4
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_full_disk_in_a_batch_drops_every_article_of_it_and_stores_none(db_path):
+    import asyncio
+    import sqlite3
+
+    pipeline = _store_pipeline(db_path, batch_size=4)
+    pages = pipeline.db.execute("PRAGMA page_count").fetchone()[0]
+    pipeline.db.execute(f"PRAGMA max_page_count = {pages}")
+    articles = _articles(4, title="Повна " + "слово " * 20_000)
+
+    async def crawl():
+        return await asyncio.gather(
+            *(pipeline.process_item(a) for a in articles), return_exceptions=True
+        )
+
+    results = asyncio.run(crawl())
+    assert all("database or disk is full" in str(r) for r in results), results
+    pipeline.close_spider()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM articles WHERE url IS NOT NULL").fetchone() == (
+            0,
+        )

@@ -248,6 +248,8 @@ def test_unwritable_location_gives_a_clear_error(tmp_path):
 
 
 def test_a_full_disk_stops_the_crawl_with_one_clear_error_and_no_half_written_row(db_path):
+    import asyncio
+
     import pytest
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
@@ -261,7 +263,7 @@ def test_a_full_disk_stops_the_crawl_with_one_clear_error_and_no_half_written_ro
     pipeline.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from now on
     big = Article(id="00000000000000ff", title="Повна", text="слово " * 50_000)
     with pytest.raises(DropItem, match="not stored"):
-        pipeline.process_item(big)
+        asyncio.run(pipeline.process_item(big))
     stats = crawler.stats.get_stats()
     assert stats["newswatch/store/errors"] == 1
     assert "database or disk is full" in stats["newswatch/store/error"]

@@ -55,7 +55,12 @@ def connect(path: Path) -> Database:
 def write_transaction(db: Database) -> Iterator[Database]:
     """One atomic write. BEGIN IMMEDIATE takes the write lock up front, so two processes
     writing at once queue on the busy timeout instead of failing half-way with SQLITE_BUSY;
-    on any error the whole transaction is rolled back."""
+    on any error the whole transaction is rolled back. Inside another transaction (a batch)
+    it is a savepoint: on an error this write alone is rolled back."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
