@@ -3,7 +3,9 @@ own URL and canonical link, and the words of each paragraph shuffled, so that ea
 its own; every tenth page is a copy of an earlier one) served from a local server, crawled by
 the real spider through the full pipeline (extraction, topic, de-duplication, store), beside a
 plain Scrapy spider that fetches the same pages and does nothing: replay_articles_per_s, peak
-memory, scrapy_ceiling_pages_per_s and replay_vs_ceiling, measured side by side in one run.
+memory, scrapy_ceiling_pages_per_s and replay_vs_ceiling, measured side by side in one run; and
+replay_extract_only_pages_per_s, the same crawl with no item pipelines, which shows how much of
+the time the pipelines (normalise, topic, store) take.
 
     python bench/replay_throughput.py [--pages 2000]
 
@@ -101,24 +103,22 @@ def seconds(stats: dict) -> float:
 
 
 def run(command: list[str], stats_file: Path) -> dict:
+    """Run one crawl; its final stats, with its peak resident memory (the kernel's count for
+    that process, in bytes) as "peak_rss"."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
-    subprocess.run(
-        command
-        + [
-            "-s",
-            f"STATS_DUMP_FILE={stats_file}",
-            "-s",
-            "LOG_LEVEL=ERROR",
-            "-s",
-            "MEMUSAGE_ENABLED=True",
-        ],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=1800,
-    )
-    return json.loads(stats_file.read_text())
+    log = stats_file.with_suffix(".log")
+    with log.open("wb") as out:
+        crawl = subprocess.Popen(
+            command + ["-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=ERROR"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+        _, status, usage = os.wait4(crawl.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{log.read_text()[-3000:]}")
+    return {**json.loads(stats_file.read_text()), "peak_rss": usage.ru_maxrss * 1024}
 
 
 def main() -> None:
@@ -171,13 +171,35 @@ def main() -> None:
                 ],
                 folder / "replay.json",
             )
+            # Where the full pipeline's time goes: the same crawl with no item pipelines
+            # (fetch and extract only; nothing normalised, scored or stored).
+            extract_only = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "crawl",
+                    "unian",
+                    "-s",
+                    f"NEWSWATCH_MIRROR={base}",
+                    "-s",
+                    f"NEWSWATCH_DB={folder / 'e.db'}",
+                    "-s",
+                    "ITEM_PIPELINES={}",
+                    *fast,
+                ],
+                folder / "extract_only.json",
+            )
     stored = replay.get("newswatch/store/new", 0) - replay.get("newswatch/first_use/read", 0)
     result = {
         "replay_pages": args.pages,
         "replay_articles_stored": stored,
         "replay_articles_per_s": round(stored / seconds(replay), 1),
-        "replay_peak_memory_mb": round(replay.get("memusage/max", 0) / 2**20, 1),
+        "replay_peak_memory_mb": round(replay["peak_rss"] / 2**20, 1),
         "scrapy_ceiling_pages_per_s": round(ceiling["ceiling/pages"] / seconds(ceiling), 1),
+        "replay_extract_only_pages_per_s": round(
+            extract_only.get("newswatch/extraction/pages", 0) / seconds(extract_only), 1
+        ),
     }
     result["replay_vs_ceiling"] = round(
         result["replay_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
@@ -185,7 +207,8 @@ def main() -> None:
     print(
         f"replay {result['replay_articles_per_s']} articles/s "
         f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "
-        f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB"
+        f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB; "
+        f"fetch and extract only {result['replay_extract_only_pages_per_s']} pages/s"
     )
     (REPO / "bench" / "results" / "replay_throughput.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
