@@ -73,6 +73,7 @@ TABLE = [
     ("scrapy_ceiling_pages_per_s", "plain Scrapy spider on the same pages, pages/s", ""),
     ("replay_vs_ceiling", "replay / ceiling", ">= 0.5"),
     ("replay_peak_memory_mb", "replay peak memory, MB", ""),
+    ("replay_extract_only_pages_per_s", "the same crawl without item pipelines, pages/s", ""),
     ("newswatch_median_ms", "extraction, newswatch, median ms/page", ""),
     ("trafilatura_median_ms", "extraction, trafilatura with metadata, median ms/page", ""),
     ("extract_speedup_vs_trafilatura", "extraction speed-up", ">= 5"),

@@ -70,11 +70,16 @@ _RU_WORDS = frozenset(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[a-z\u00c0-\u024f]")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# Runs of letters, counted by their length: one match per word rather than per letter.
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
+_LATIN = re.compile(r"[a-z\u00c0-\u024f]+")
+_ARABIC = re.compile(r"[\u0600-\u06ff]+")
 _UK_ONLY = re.compile(r"[іїєґ]")
 _RU_ONLY = re.compile(r"[ыэъё]")
+
+
+def _letters(pattern: re.Pattern, text: str) -> int:
+    return sum(map(len, pattern.findall(text)))
 
 
 def detect_language(text: str | None) -> str | None:
@@ -82,9 +87,9 @@ def detect_language(text: str | None) -> str | None:
     if not text:
         return None
     sample = text[:5000].lower()
-    cyrillic = len(_CYRILLIC.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    arabic = len(_ARABIC.findall(sample))
+    cyrillic = _letters(_CYRILLIC, sample)
+    latin = _letters(_LATIN, sample)
+    arabic = _letters(_ARABIC, sample)
     if cyrillic + latin + arabic < 2:
         return None
     if arabic > max(cyrillic, latin):
