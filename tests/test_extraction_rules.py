@@ -96,3 +96,24 @@ def test_control_characters_in_a_page_do_not_crash_extraction():
     )
     article = extract_article(html, "https://www.pravda.com.ua/news/2026/11/19/8076000/", now=NOW)
     assert article.title == "Заголовок"
+
+
+def test_xml_safe_replaces_exactly_what_xml_strings_may_not_hold():
+    """xml_safe checks the bytes first (fast, and most pages have nothing to replace); whatever
+    the text, it must give what replacing every forbidden character would."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from newswatch.extraction.text import _NOT_XML, xml_safe
+
+    forbidden = st.sampled_from(["\x00", "\x01", "\x1f", "\x7f", "\ud800", "\udfff", "\ufffe"])
+    texts = st.lists(st.one_of(st.text(max_size=20), forbidden), max_size=12).map("".join)
+
+    @settings(max_examples=500, deadline=None)
+    @given(texts)
+    def same(text):
+        assert xml_safe(text) == _NOT_XML.sub(" ", text)
+
+    same()
+    page = "<p>Привіт, світ</p>" * 1000
+    assert xml_safe(page) is page  # nothing to replace: the same string, not a copy

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from parsel import Selector
+from lxml.html import HtmlElement
 
 from newswatch.dates import parse_datetime, plausible_moment
 from newswatch.extraction.outlets import RULES, OutletRules
@@ -38,9 +38,11 @@ from newswatch.extraction.text import (
     drop_clutter,
     node_text,
     paragraphs_of,
+    parse_html,
     split_text_paragraphs,
     squash,
     strip_site_name,
+    xml_safe,
 )
 from newswatch.items import Article
 from newswatch.keys import article_id, canonical_url
@@ -68,7 +70,6 @@ NOT_PEOPLE = {o.title for o in OUTLETS.values()} | {
 }
 URL_DATE_TOLERANCE = timedelta(days=1, hours=12)
 EPOCH_TOLERANCE = timedelta(minutes=30)
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # A page with no headline is an article only if it has at least this much text (else it is a
 # navigation or error page that the general extractor scraped a menu from).
 MIN_WORDS_WITHOUT_TITLE = 25
@@ -103,10 +104,10 @@ class Extraction:
         return True
 
 
-def _select(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
+def _select(root: HtmlElement, selectors: tuple[str, ...]) -> list[str]:
     """Values of the first selector that matches: attributes or element texts."""
     for selector in selectors:
-        matches = css(sel.root, selector)
+        matches = css(root, selector)
         if not matches:
             continue
         if "::attr(" in selector or "::text" in selector:
@@ -171,20 +172,19 @@ def _extract(html: str, url: str, *, now: datetime | None = None) -> Article:
     `now`, when given, rejects a publication time in the future (or before 1990). Raises
     ExtractionError when the page has no title and too little body text to be an article.
     """
-    # Control characters (a NUL, \x01...) are not allowed in XML strings; lxml refuses them.
-    html = _CONTROL_CHARS.sub(" ", html or "")
-    sel = Selector(text=html or "<html></html>", base_url=url)
+    html = xml_safe(html or "")
+    root = parse_html(html, url)
     outlet = outlet_for_url(url)
     rules = RULES.get(outlet, OutletRules())
-    ld, invalid_ld = json_ld_article(sel)
+    ld, invalid_ld = json_ld_article(root)
     ld = ld or {}
-    meta = meta_tags(sel)
+    meta = meta_tags(root)
     config = rules.page_config(html) if rules.page_config else {}
     found = Extraction()
     if invalid_ld:
         found.sources["json-ld_invalid_blocks"] = str(invalid_ld)
 
-    _canonical(found, sel, meta, ld, url)
+    _canonical(found, root, meta, ld, url)
     canonical_outlet = outlet_for_url(found.values["canonical_url"])
     found.values["outlet"] = outlet or canonical_outlet
     outlet = found.values["outlet"]
@@ -193,14 +193,14 @@ def _extract(html: str, url: str, *, now: datetime | None = None) -> Article:
         config = rules.page_config(html) if rules.page_config else {}
     site_names = [*rules.site_names, meta.get("og:site_name") or ""]
 
-    section_in_title = _title(found, sel, meta, ld, rules, site_names)
-    _dates(found, sel, meta, ld, rules, config, outlet, url, now)
-    _people_and_labels(found, sel, meta, ld, rules, config, site_names)
+    section_in_title = _title(found, root, meta, ld, rules, site_names)
+    _dates(found, root, meta, ld, rules, config, outlet, url, now)
+    _people_and_labels(found, root, meta, ld, rules, config, site_names)
     found.offer("section", section_in_title, "title")
-    _image(found, sel, meta, ld, rules, url)
+    _image(found, root, meta, ld, rules, url)
 
-    lead = _select(sel, rules.lead)
-    paragraphs, body_source = _body(sel, rules, ld, html, url)
+    lead = _select(root, rules.lead)
+    paragraphs, body_source = _body(root, rules, ld, html, url)
     if lead:
         found.offer("lead", lead[0], "outlet")
     if paragraphs and found.values.get("lead") and paragraphs[0] == found.values["lead"]:
@@ -217,7 +217,7 @@ def _extract(html: str, url: str, *, now: datetime | None = None) -> Article:
         raise ExtractionError(
             f"no article on the page {url}: no title, and {words} words of body text"
         )
-    _language(found, sel, meta, ld)
+    _language(found, root, meta, ld)
 
     values = found.values
     return Article(
@@ -245,9 +245,9 @@ def _absolute(base: str, link: str | None) -> str | None:
     return urljoin(base, link.strip()) if link and link.strip() else None
 
 
-def _canonical(found: Extraction, sel: Selector, meta: MetaTags, ld: dict, url: str) -> None:
+def _canonical(found: Extraction, root: HtmlElement, meta: MetaTags, ld: dict, url: str) -> None:
     for value, source in (
-        (css_first(sel.root, 'link[rel="canonical"]::attr(href)'), "link"),
+        (css_first(root, 'link[rel="canonical"]::attr(href)'), "link"),
         (meta.get("og:url"), "meta"),
         (ld_url(ld.get("mainEntityOfPage")) or ld_url(ld.get("url")), "json-ld"),
         (url, "url"),
@@ -258,14 +258,14 @@ def _canonical(found: Extraction, sel: Selector, meta: MetaTags, ld: dict, url: 
             return
 
 
-def _title(found, sel, meta, ld, rules, site_names) -> str | None:
+def _title(found, root, meta, ld, rules, site_names) -> str | None:
     """Set the title; return the section when the title carries one ("Headline | News")."""
-    heading = _select(sel, rules.title)
+    heading = _select(root, rules.title)
     for value, source in (
         (ld_text(ld.get("headline")) or ld_text(ld.get("name")), "json-ld"),
         (meta.get("og:title", "twitter:title"), "meta"),
         (heading[0] if heading else None, "outlet"),
-        (lambda: squash(css_first(sel.root, "title::text")), "html"),
+        (lambda: squash(css_first(root, "title::text")), "html"),
     ):
         if callable(value):
             value = value()
@@ -282,20 +282,20 @@ def _title(found, sel, meta, ld, rules, site_names) -> str | None:
     return None
 
 
-def _dates(found, sel, meta, ld, rules, config, outlet, url, now) -> None:
+def _dates(found, root, meta, ld, rules, config, outlet, url, now) -> None:
     def candidates():  # in order of trust; the page's selectors run only if they are reached
         yield ld.get("datePublished") or ld.get("dateCreated"), "json-ld"
         yield meta.get("article:published_time"), "meta"
-        yield next(iter(microdata(sel, "datePublished")), None), "microdata"
+        yield next(iter(microdata(root, "datePublished")), None), "microdata"
         yield meta.get("pubdate", "datepublished", "date", "dc.date.issued"), "meta"
         yield config.get("article_publication_date"), "outlet"
-        yield from ((value, "outlet") for value in _select(sel, rules.published))
+        yield from ((value, "outlet") for value in _select(root, rules.published))
         yield meta.get("analytics:p_ts"), "meta"
 
     # An epoch on the page is unambiguous; a string time may carry a wrong zone (old Sputnik
     # pages print Moscow time with a "Z"). When both exist and disagree, the epoch stands.
     epoch = _published(
-        meta.get("analytics:p_ts") or css_first(sel.root, "[data-unixtime]::attr(data-unixtime)"),
+        meta.get("analytics:p_ts") or css_first(root, "[data-unixtime]::attr(data-unixtime)"),
         outlet,
     )
     local = OUTLETS[outlet].timezone if outlet else UTC
@@ -328,7 +328,7 @@ def _dates(found, sel, meta, ld, rules, config, outlet, url, now) -> None:
     modified = _published(
         ld.get("dateModified")
         or meta.get("article:modified_time")
-        or next(iter(microdata(sel, "dateModified")), None)
+        or next(iter(microdata(root, "dateModified")), None)
         or meta.get("lastmod"),
         outlet,
     )
@@ -345,13 +345,13 @@ def _agrees(moment: datetime, from_url: date | datetime) -> bool:
     return abs((moment.date() - from_url).days) <= 1
 
 
-def _people_and_labels(found, sel, meta, ld, rules, config, site_names) -> None:
+def _people_and_labels(found, root, meta, ld, rules, config, site_names) -> None:
     not_people = [*NOT_PEOPLE, *site_names]
     structured = clean_authors(ld_people(ld.get("author")), not_people)
     from_meta = clean_authors(
         meta.all("author") + meta.all("article:author") + meta.all("analytics:author"), not_people
     )
-    from_page = clean_authors(_select(sel, rules.authors), not_people)
+    from_page = clean_authors(_select(root, rules.authors), not_people)
     # Some outlets (The Moscow Times) name only the first author in their structured data; the
     # byline on the page is complete. Take it when it names everyone the structured data names.
     known = structured or from_meta
@@ -367,7 +367,7 @@ def _people_and_labels(found, sel, meta, ld, rules, config, site_names) -> None:
 
     # Tags: the list the outlet shows readers comes first. Keyword fields mix in the section
     # and search-engine terms (Sputnik's keywords begin with its rubric).
-    found.offer("tags", _unique(_select(sel, rules.tags)), "outlet")
+    found.offer("tags", _unique(_select(root, rules.tags)), "outlet")
     found.offer("tags", lambda: _unique(ld_list(ld.get("keywords"))), "json-ld")
     found.offer(
         "tags", lambda: _unique([t for v in meta.all("article:tag") for t in ld_list(v)]), "meta"
@@ -378,19 +378,19 @@ def _people_and_labels(found, sel, meta, ld, rules, config, site_names) -> None:
 
     found.offer("section", ld_text(ld.get("articleSection")), "json-ld")
     found.offer("section", meta.get("article:section"), "meta")
-    found.offer("section", lambda: next(iter(microdata(sel, "articleSection")), None), "microdata")
-    found.offer("section", lambda: next(iter(_select(sel, rules.section)), None), "outlet")
+    found.offer("section", lambda: next(iter(microdata(root, "articleSection")), None), "microdata")
+    found.offer("section", lambda: next(iter(_select(root, rules.section)), None), "outlet")
     found.offer("section", ld_text(config.get("article_categories")), "outlet")
     found.offer("section", meta.get("analytics:rubric"), "meta")
 
 
-def _image(found, sel, meta, ld, rules, url) -> None:
+def _image(found, root, meta, ld, rules, url) -> None:
     og = _absolute(url, meta.get("og:image", "twitter:image"))
     card = og if og and _SHARE_CARD.search(og) else None
     found.offer("image", None if card else og, "meta")
     found.offer("image", _absolute(url, ld_url(ld.get("image"))), "json-ld")
     found.offer(
-        "image", lambda: _absolute(url, next(iter(_select(sel, rules.image)), None)), "outlet"
+        "image", lambda: _absolute(url, next(iter(_select(root, rules.image)), None)), "outlet"
     )
     found.offer("image", card, "meta")
 
@@ -403,11 +403,11 @@ def _unique(values: list[str]) -> list[str]:
     return out
 
 
-def _body(sel, rules, ld, html, url) -> tuple[list[str], str]:
+def _body(root, rules, ld, html, url) -> tuple[list[str], str]:
     """Body paragraphs: the outlet's body selectors (clutter removed inside what they match),
     else JSON-LD articleBody, else the general extractor."""
     for selector_ in rules.body:
-        nodes = css(sel.root, selector_)
+        nodes = css(root, selector_)
         for node in nodes:
             drop_clutter(node, rules.remove)
         paragraphs = paragraphs_of(node for node in nodes if node.getparent() is not None)
@@ -428,13 +428,13 @@ def _body(sel, rules, ld, html, url) -> tuple[list[str], str]:
     return generic, "generic"
 
 
-def _language(found, sel, meta, ld) -> None:
+def _language(found, root, meta, ld) -> None:
     values = found.values
     sample = " ".join(filter(None, (values.get("title"), values.get("lead"), values.get("text"))))
     detected = detect_language(sample)
     declared_raw = (
         ld_text(ld.get("inLanguage"))
-        or css_first(sel.root, "html::attr(lang)")
+        or css_first(root, "html::attr(lang)")
         or meta.get("og:locale", "content-language")
         or ""
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from parsel import Selector
+from lxml.html import HtmlElement
 
 from newswatch.extraction.text import css
 
@@ -63,10 +63,10 @@ def _types(node: dict) -> set[str]:
     return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
 
 
-def json_ld_article(sel: Selector) -> tuple[dict | None, int]:
+def json_ld_article(root: HtmlElement) -> tuple[dict | None, int]:
     """The first JSON-LD object of an article type, and how many JSON-LD blocks were invalid."""
     invalid = 0
-    for block in css(sel.root, 'script[type="application/ld+json"]::text'):
+    for block in css(root, 'script[type="application/ld+json"]::text'):
         data = _load_json(block)
         if data is None:
             invalid += 1
@@ -94,9 +94,9 @@ class MetaTags:
         return [v.strip() for v in self.values.get(key, ()) if v.strip()]
 
 
-def meta_tags(sel: Selector) -> MetaTags:
+def meta_tags(root: HtmlElement) -> MetaTags:
     tags = MetaTags()
-    for meta in sel.root.iter("meta"):
+    for meta in root.iter("meta"):
         attrib = meta.attrib
         if "content" not in attrib:
             continue
@@ -108,10 +108,10 @@ def meta_tags(sel: Selector) -> MetaTags:
     return tags
 
 
-def microdata(sel: Selector, prop: str) -> list[str]:
+def microdata(root: HtmlElement, prop: str) -> list[str]:
     """Values of an itemprop in the body: @content, @datetime, or the element's text."""
     out = []
-    for node in _ITEMPROP(sel.root, prop=prop):
+    for node in _ITEMPROP(root, prop=prop):
         value = node.attrib.get("content") or node.attrib.get("datetime")
         if value is None and node.tag != "meta":
             value = " ".join(t.strip() for t in node.itertext() if t.strip())
