@@ -295,7 +295,7 @@ def _dates(found, root, meta, ld, rules, config, outlet, url, now) -> None:
     # An epoch on the page is unambiguous; a string time may carry a wrong zone (old Sputnik
     # pages print Moscow time with a "Z"). When both exist and disagree, the epoch stands.
     epoch = _published(
-        meta.get("analytics:p_ts") or css_first(root, "[data-unixtime]::attr(data-unixtime)"),
+        meta.get("analytics:p_ts") or next(iter(_select(root, rules.epoch)), None),
         outlet,
     )
     local = OUTLETS[outlet].timezone if outlet else UTC

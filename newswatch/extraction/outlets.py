@@ -26,6 +26,9 @@ class OutletRules:
     tags: tuple[str, ...] = ()
     section: tuple[str, ...] = ()
     published: tuple[str, ...] = ()
+    epoch: tuple[str, ...] = ()
+    """Where the page writes its publication time as epoch seconds: unambiguous, so a string
+    time that disagrees with it (a wrong zone) gives way."""
     image: tuple[str, ...] = ()
     url_date: Callable[[str], date | datetime | None] | None = None
     page_config: Callable[[str], dict[str, str | list[str]]] | None = None
@@ -111,6 +114,7 @@ RULES: dict[str, OutletRules] = {
             "div.article__meta [itemprop=datePublished]::attr(content)",
             "[data-unixtime]::attr(data-unixtime)",
         ),
+        epoch=("[data-unixtime]::attr(data-unixtime)",),
         image=(
             "div.article__announce img::attr(src)",
             "div.b-article__header img[itemprop=associatedMedia]::attr(src)",

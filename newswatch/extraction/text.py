@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import lxml.html
 from lxml import etree
@@ -159,6 +159,8 @@ def css_first(root: HtmlElement, selector: str) -> str | None:
 
 def drop_clutter(container: HtmlElement, extra: tuple[str, ...] = ()) -> None:
     """Remove clutter elements (and the outlet's own `extra` selectors) inside `container`."""
+    if len(container) == 0:  # no element inside (a paragraph of text): nothing to remove
+        return
     for node in css(container, ", ".join([CLUTTER, *extra])):
         if isinstance(node, HtmlElement) and node is not container and node.getparent() is not None:
             node.drop_tree()
@@ -224,10 +226,15 @@ _BY = re.compile(r"^(?:by|автор(?:и|ы)?|author)\s*:?\s+", re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\s&\s|\sand\s|\sі\s|\sи\s|\sта\s)\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=64)
+def _blocked(not_people: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(squash(n).casefold() for n in not_people if n)
+
+
 def clean_authors(raw: Iterable[str], not_people: Iterable[str]) -> list[str]:
     """Person names from bylines and author fields: no "By", split on commas and "and",
     no URLs, no outlet or site names, no duplicates."""
-    blocked = {squash(n).casefold() for n in not_people if n}
+    blocked = _blocked(tuple(not_people))
     names: list[str] = []
     for value in raw:
         value = squash(value)
