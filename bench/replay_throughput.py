@@ -121,6 +121,22 @@ def run(command: list[str], stats_file: Path) -> dict:
     return {**json.loads(stats_file.read_text()), "peak_rss": usage.ru_maxrss * 1024}
 
 
+def crawl(mirror: str, db: Path, settings: list[str]) -> list[str]:
+    """`scrapy crawl unian` from the mirror into `db`."""
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "unian",
+        "-s",
+        f"NEWSWATCH_MIRROR={mirror}",
+        "-s",
+        f"NEWSWATCH_DB={db}",
+        *settings,
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -156,38 +172,11 @@ def main() -> None:
                 ],
                 folder / "ceiling.json",
             )
-            replay = run(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "crawl",
-                    "unian",
-                    "-s",
-                    f"NEWSWATCH_MIRROR={base}",
-                    "-s",
-                    f"NEWSWATCH_DB={folder / 'r.db'}",
-                    *fast,
-                ],
-                folder / "replay.json",
-            )
+            replay = run(crawl(base, folder / "r.db", fast), folder / "replay.json")
             # Where the full pipeline's time goes: the same crawl with no item pipelines
             # (fetch and extract only; nothing normalised, scored or stored).
             extract_only = run(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "crawl",
-                    "unian",
-                    "-s",
-                    f"NEWSWATCH_MIRROR={base}",
-                    "-s",
-                    f"NEWSWATCH_DB={folder / 'e.db'}",
-                    "-s",
-                    "ITEM_PIPELINES={}",
-                    *fast,
-                ],
+                crawl(base, folder / "e.db", [*fast, "-s", "ITEM_PIPELINES={}"]),
                 folder / "extract_only.json",
             )
     stored = replay.get("newswatch/store/new", 0) - replay.get("newswatch/first_use/read", 0)
