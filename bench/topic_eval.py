@@ -51,7 +51,7 @@ def examples(folder: Path = DEVSET) -> list[dict]:
 
 
 def naive(topic, text: str, language: str) -> bool:
-    hits = _field_hits(text, topic.lexicon(language), language)
+    hits = _field_hits(text, topic.lexicon(language))
     return bool(hits.get("west") and hits.get("russia") and hits.get("talks"))
 
 

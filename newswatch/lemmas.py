@@ -54,13 +54,17 @@ class DecodedCacheDictionaryFactory(CachingDictionaryFactory):
         except (OSError, ValueError, EOFError, TypeError):
             pass
         data = _load_dictionary_from_disk(lang)  # raises ValueError for an unknown language
+        written = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
+                written = out.name
                 out.write(marshal.dumps(data))
-            os.replace(out.name, path)
+            os.chmod(written, 0o644)  # readable as simplemma's own files are
+            os.replace(written, path)
         except OSError:
-            pass
+            if written is not None:
+                Path(written).unlink(missing_ok=True)
         return data
 
 

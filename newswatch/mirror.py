@@ -37,4 +37,6 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
             return await super().download_request(request)
         local = request.replace(url=mirrored_url(self.mirror, request.url))
         response = await super().download_request(local)
+        if "download_latency" in local.meta:  # AutoThrottle reads it from the site's request
+            request.meta["download_latency"] = local.meta["download_latency"]
         return response.replace(url=request.url, request=request)

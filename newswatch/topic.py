@@ -51,6 +51,7 @@ class Lexicon:
     """Fast lookup of one language's terms: single words by lemma, acronyms by exact form,
     prefixes by their first three letters, phrases by their first word."""
 
+    language: str
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     prefixes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
@@ -70,13 +71,13 @@ class Lexicon:
         else:
             self.words[term.words[0]].add(term.concept)
 
-    def reading(self, word: str, language: str) -> tuple[str, frozenset[str], tuple[Term, ...]]:
+    def reading(self, word: str) -> tuple[str, frozenset[str], tuple[Term, ...]]:
         """What `word` is to this lexicon: its lemma, the concepts it matches on its own, and
         the phrases that may start at it. Worked out once per distinct word (an article's
         words repeat, and so do a crawl's)."""
         found = self._readings.get(word)
         if found is None:
-            lem = lemma(word, language)
+            lem = lemma(word, self.language)
             phrases = list(self.phrases.get(lem, []))
             if word != lem:
                 phrases += self.phrases.get(word, [])
@@ -128,7 +129,7 @@ class Topic:
         that language: lemmatizing a language's terms loads its dictionary (a second or so),
         which a crawl of one language never needs for the other two."""
         if language not in self._lexicons:
-            lexicon = Lexicon()
+            lexicon = Lexicon(language)
             for concept, text in self.terms[language]:
                 lexicon.add(_term(concept, text, language))
             self._lexicons[language] = lexicon
@@ -167,7 +168,7 @@ def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
     for concept, by_language in concepts.items():
         for language in LANGUAGES:
             for text in by_language.get(language, []):
-                if not isinstance(text, str) or not text.strip():
+                if not isinstance(text, str) or not tokens(text.replace("*", " ")):
                     raise TopicError(f"{path}: concept {concept!r} has a {language} term {text!r}")
                 topic.terms[language].append((concept, text))
     return topic
@@ -203,9 +204,9 @@ class TopicScore:
     """concept -> {field: hits} for every concept that matched."""
 
 
-def _field_hits(text: str, lexicon: Lexicon, language: str) -> dict[str, int]:
+def _field_hits(text: str, lexicon: Lexicon) -> dict[str, int]:
     words = tokens(text)
-    readings = [lexicon.reading(w, language) for w in words]
+    readings = [lexicon.reading(w) for w in words]
     lemmas = [r[0] for r in readings]
     hits: dict[str, int] = defaultdict(int)
     for i, (_, concepts, phrases) in enumerate(readings):
@@ -252,13 +253,13 @@ def score_text(
 ) -> TopicScore:
     """How relevant the article is to `topic`."""
     fields = _split_fields(title, lead, text or "")
-    language = (
-        language if language in LANGUAGES else (detect_language(" ".join(fields.values())) or "en")
-    )
-    lexicon = topic.lexicon(language)
+    if language not in LANGUAGES:
+        language = detect_language(" ".join(fields.values()))
+    # A text in none of the topic's languages (Arabic, say) is read with the English terms.
+    lexicon = topic.lexicon(language if language in LANGUAGES else "en")
     matched: dict[str, dict[str, int]] = defaultdict(dict)
     for name, value in fields.items():
-        for concept, count in _field_hits(value, lexicon, language).items():
+        for concept, count in _field_hits(value, lexicon).items():
             matched[concept][name] = count
     w = topic.weights
 

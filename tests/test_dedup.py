@@ -184,6 +184,16 @@ def test_an_update_keeps_the_earlier_text_as_a_version(db_path):
     assert db["article_versions"].count == 1
 
 
+def test_a_copy_of_an_original_s_earlier_text_still_finds_it_after_an_update(db_path):
+    db = open_store(db_path)
+    url = "https://www.unian.ua/politics/a-13219538.html"
+    original, _ = _save(db, url, TEXT)
+    rewritten = "Повністю новий текст оновлення: " + " ".join(reversed(TEXT.split()))
+    assert _save(db, url, rewritten)[1] == "updated"
+    copy_of_old, _ = _save(db, "https://www.rbc.ua/ukr/news/c-1795106427.html", TEXT + " Так.")
+    assert copy_of_old.duplicate_of == original.id
+
+
 def test_a_slug_edited_after_publication_is_the_same_row(db_path):
     db = open_store(db_path)
     first, _ = _save(

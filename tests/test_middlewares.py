@@ -69,3 +69,35 @@ def test_a_200_passes_untouched():
     request = Request("https://www.unian.ua/a-12345678.html")
     response = Response(request.url, status=200, request=request)
     assert asyncio.run(middleware.process_response(request, response)) is response
+
+
+def test_the_mirror_fetches_locally_and_answers_under_the_site_url(mocker):
+    """The local fetch is the site's request as far as anything above the handler can see: the
+    response carries the site's URL and request, and the download latency (AutoThrottle's
+    measure) is set on the site's request."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newswatch.mirror import MirrorDownloadHandler
+
+    fetched = []
+
+    async def local_fetch(self, request):
+        fetched.append(request.url)
+        request.meta["download_latency"] = 0.25
+        return HtmlResponse(request.url, body=b"<html></html>", request=request)
+
+    mocker.patch.object(HTTP11DownloadHandler, "download_request", local_fetch)
+    # No connection pool (it would install a Twisted reactor in the test process).
+    mocker.patch.object(HTTP11DownloadHandler, "__init__", lambda self, crawler: None)
+    crawler = get_crawler(settings_dict={"NEWSWATCH_MIRROR": "http://127.0.0.1:8000/"})
+    handler = MirrorDownloadHandler(crawler)
+    site = Request("https://www.unian.ua/politics/a-13219538.html?x=1")
+    response = asyncio.run(handler.download_request(site))
+    assert fetched == ["http://127.0.0.1:8000/www.unian.ua/politics/a-13219538.html?x=1"]
+    assert response.url == site.url and response.request is site
+    assert site.meta["download_latency"] == 0.25

@@ -215,3 +215,27 @@ def test_a_full_disk_in_a_batch_drops_every_article_of_it_and_stores_none(db_pat
         assert conn.execute("SELECT count(*) FROM articles WHERE url IS NOT NULL").fetchone() == (
             0,
         )
+
+
+def test_an_error_that_ends_the_whole_transaction_drops_the_batch_with_that_error(db_path):
+    """SQLite itself rolls back the whole transaction on some errors (I/O, out of memory; here
+    a trigger's RAISE(ROLLBACK)): no article of the batch is stored, each is dropped with the
+    real error, and nothing written after it is committed on its own."""
+    import asyncio
+
+    pipeline = _store_pipeline(db_path, batch_size=4)
+    pipeline.db.execute(
+        "CREATE TRIGGER lose BEFORE INSERT ON articles WHEN new.title = 'Переговори 1' "
+        "BEGIN SELECT RAISE(ROLLBACK, 'the transaction is gone'); END"
+    )
+
+    async def crawl():
+        return await asyncio.gather(
+            *(pipeline.process_item(a) for a in _articles(4)), return_exceptions=True
+        )
+
+    results = asyncio.run(crawl())
+    assert all("the transaction is gone" in str(r) for r in results), results
+    pipeline.close_spider()
+    assert _stored_titles(db_path) == []
+    assert "the transaction is gone" in pipeline.stats.get_value("newswatch/store/error")

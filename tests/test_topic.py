@@ -150,6 +150,11 @@ def test_a_topic_file_is_data_that_can_be_copied_and_changed(tmp_path):
             'body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\ntalks={en=["talks", 3]}\n',
             "has a en term 3",
         ),
+        (
+            '[topic]\nname="x"\nthreshold=0.5\n[scoring]\ntitle=1\nlead=1\nbody_per_hit=1\n'
+            'body_cap=1\nfocus={talks=1.0}\ncontext={}\n[concepts]\ntalks={uk=["—", "*"]}\n',
+            "has a uk term '—'",
+        ),
     ],
 )
 def test_a_broken_topic_file_is_one_clear_error(tmp_path, content, message):
@@ -258,7 +263,7 @@ def test_the_decoded_dictionary_cache_is_used_rebuilt_when_broken_and_optional(t
     assert run(tmp_path) == expected  # decoded from simplemma, and saved
     (cached,) = tmp_path.iterdir()
     size = cached.stat().st_size
-    assert size > 1_000_000
+    assert size > 1_000_000 and cached.stat().st_mode & 0o777 == 0o644
     assert run(tmp_path) == expected
     import marshal
 
@@ -273,3 +278,19 @@ def test_the_decoded_dictionary_cache_is_used_rebuilt_when_broken_and_optional(t
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     assert run(blocker / "cache") == expected  # no cache possible: still right
+
+
+def test_a_text_in_another_language_is_scored_with_the_english_terms_and_harms_nothing():
+    topic = load_topic(DEFAULT_TOPIC)
+    arabic = score_text(
+        topic, title="محادثات السلام", lead="", text="محادثات talks بين روسيا", language=None
+    )
+    assert not arabic.on_topic and arabic.matched == {"talks": {"body": 1}}
+    english = score_text(
+        topic,
+        title="Rubio and Lavrov hold talks in Geneva",
+        lead="",
+        text="The US and Russia held peace talks on ending the war in Ukraine.",
+        language=None,
+    )
+    assert english.on_topic

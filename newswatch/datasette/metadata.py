@@ -22,6 +22,7 @@ HIDDEN = (
     "story_anchors",
     "anchor_counts",
     "article_fingerprints",
+    "earlier_signatures",
 )
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 

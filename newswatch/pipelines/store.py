@@ -17,6 +17,12 @@ from newswatch.store import open_store, resolve_db_path, save_article, write_tra
 logger = logging.getLogger(__name__)
 
 
+class _BatchLost(Exception):
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
 class StorePipeline:
     """Inserts new articles and updates changed ones; counts new / updated / unchanged.
 
@@ -89,6 +95,8 @@ class StorePipeline:
             return
         outcomes = self._write([(item, seen_at) for item, seen_at, _ in batch])
         for (item, _, done), outcome in zip(batch, outcomes, strict=True):
+            if done.done():  # its crawl was cancelled: nobody waits for it
+                continue
             try:
                 self._settle(item, outcome)
             except Exception as error:  # DropItem, or whatever save_article raised
@@ -105,7 +113,13 @@ class StorePipeline:
                     try:
                         outcomes.append(save_article(self.db, item, seen_at))
                     except Exception as error:  # its savepoint is rolled back
+                        if not self.db.conn.in_transaction:
+                            # SQLite ended the whole transaction (an I/O error, out of
+                            # memory): nothing of the batch is stored.
+                            raise _BatchLost(error) from error
                         outcomes.append(error)
+        except _BatchLost as lost:
+            return [lost.error] * len(batch)
         except Exception as error:  # the commit failed: nothing of the batch is stored
             return [error] * len(batch)
         return outcomes

@@ -73,11 +73,13 @@ def _find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | No
         if r[0] != article.id
     ]
     best = None
+    marks = ",".join("?" * len(candidates))
     for signature, language, root, first_seen in db.execute(
-        "SELECT f.signature, a.language, coalesce(a.duplicate_of, a.id), a.first_seen "
-        "FROM article_fingerprints f JOIN articles a ON a.id = f.article_id "
-        f"WHERE f.article_id IN ({','.join('?' * len(candidates))})",
-        candidates,
+        "SELECT f.signature, a.language, coalesce(a.duplicate_of, a.id), a.first_seen FROM ("
+        f"SELECT article_id, signature FROM article_fingerprints WHERE article_id IN ({marks}) "
+        f"UNION ALL SELECT article_id, signature FROM earlier_signatures WHERE article_id IN "
+        f"({marks})) f JOIN articles a ON a.id = f.article_id",
+        candidates * 2,
     ):
         if language != article.language:
             continue  # a report in another language is never a duplicate
@@ -179,30 +181,40 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
 
 
 def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
-    """Record the fingerprint of `article` (replacing an earlier one of the same article)."""
+    """Record the fingerprint of `article` (replacing an earlier one of the same article; the
+    LSH buckets of its earlier texts stay)."""
     conn = db.conn
     old_anchors = [
         (r[0],)
         for r in conn.execute("SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id])
     ]
     known = conn.execute(
-        "SELECT 1 FROM article_fingerprints WHERE article_id = ?", [article.id]
+        "SELECT signature FROM article_fingerprints WHERE article_id = ?", [article.id]
     ).fetchone()
+    if known and not article.duplicate_of and known[0] != fp.signature.tobytes():
+        # An original's earlier text, with its buckets (kept below): a copy of what it said
+        # before still finds it.
+        conn.execute(
+            "INSERT INTO earlier_signatures (article_id, signature) VALUES (?, ?)",
+            [article.id, known[0]],
+        )
     conn.executemany(
         "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", old_anchors
     )
     conn.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
-    conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article.id])
     conn.execute(
         "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day) VALUES (?, ?, ?)",
         [article.id, fp.signature.tobytes(), _day(article)],
     )
     if not article.duplicate_of:
         # Only originals are looked up for near copies (a copy would only lead to its
-        # original), so a bucket holds one row per original however many copies it has.
+        # original), so a bucket holds one row per original however many copies it has. An
+        # updated original keeps the buckets of its earlier texts too: a copy of the text it
+        # had still finds it.
         conn.executemany(
-            "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
-            [(band, bucket, article.id) for band, bucket in enumerate(fp.buckets)],
+            "INSERT INTO minhash_bands (band, bucket, article_id) SELECT ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM minhash_bands WHERE band = ? AND bucket = ? AND article_id = ?)",
+            [(band, bucket, article.id) * 2 for band, bucket in enumerate(fp.buckets)],
         )
     anchors = sorted(fp.anchors)
     conn.executemany(

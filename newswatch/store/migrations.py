@@ -106,6 +106,7 @@ def m006_dedup_and_stories(db: Database) -> None:
     db["minhash_bands"].create({"band": int, "bucket": int, "article_id": str})
     db["story_anchors"].create({"anchor": str, "article_id": str, "day": str})
     db["anchor_counts"].create({"anchor": str, "articles": int}, pk="anchor")
+    _earlier_signatures(db)  # backfill runs today's linking code, which reads it (m009)
     backfill(db)
 
 
@@ -151,3 +152,16 @@ def m008_search_stems(db: Database) -> None:
             "UPDATE articles SET stems = ? WHERE id = ?",
             [stems(" ".join(filter(None, (title, lead, text))), language), article_id],
         )
+
+
+@migrations()
+def m009_earlier_signatures(db: Database) -> None:
+    """The MinHash signatures of an article's earlier texts (it was updated), so that a copy
+    of what it said before is still recognised as its copy."""
+    _earlier_signatures(db)
+
+
+def _earlier_signatures(db: Database) -> None:
+    if "earlier_signatures" not in db.table_names():
+        db["earlier_signatures"].create({"article_id": str, "signature": bytes})
+        db["earlier_signatures"].create_index(["article_id"])
