@@ -27,30 +27,15 @@ from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from support.writer_spider import command  # noqa: E402  (the spider the tests also use)
 
 
 def crawl(db: Path, count: int, prefix: str = "crash") -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    offset = zlib.crc32(prefix.encode()) % 10_000 * 10_000
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "runspider",
-            "tests/support/writer_spider.py",
-            "-a",
-            f"count={count}",
-            "-a",
-            f"prefix={prefix}",
-            "-a",
-            "pause=0.002",
-            "-a",
-            f"offset={zlib.crc32(prefix.encode()) % 10_000 * 10_000}",
-            "-s",
-            f"NEWSWATCH_DB={db}",
-            "-s",
-            "LOG_LEVEL=ERROR",
-        ],
+        command(db, count, prefix=prefix, pause="0.002", offset=offset),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -52,7 +52,7 @@ def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
     settings = _settings(db_path, verbose)
     path = resolve_db_path(settings=settings)
     jobs = [(ImportSpider, {"paths": paths})]
-    if _check_store(path):
+    if paths and _check_store(path):  # with no paths, the one crawl is the seed import
         jobs.insert(0, (ImportSpider, {"paths": []}))
     try:
         crawlers = run_crawls(settings, jobs)
@@ -224,10 +224,10 @@ def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
     from newswatch.dates import utc_now
     from newswatch.language import detect_language
     from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
-    from newswatch.topic import DEFAULT_TOPIC, TopicError, load_topic, score_text
+    from newswatch.topic import TopicError, load_topics, score_text
 
     try:
-        topics = [load_topic(p) for p in (topic_files or [DEFAULT_TOPIC])]
+        topics = load_topics(topic_files)
     except TopicError as error:
         _fail(str(error))
     refused = 0

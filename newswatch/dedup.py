@@ -37,12 +37,9 @@ def normalise_text(text: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text or "").casefold()))
 
 
-def content_hash(text: str) -> str:
-    """16 hex digits identifying the normalised text: equal for exact copies."""
-    return _hash_normalised(normalise_text(text))
-
-
-def _hash_normalised(normalised: str) -> str:
+def content_hash(normalised: str) -> str:
+    """16 hex digits identifying a normalised text (see normalise_text): equal for exact
+    copies."""
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
 
 
@@ -51,12 +48,8 @@ def _hash64(items: list[bytes]) -> np.ndarray:
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
-def minhash(text: str) -> np.ndarray:
-    """MinHash signature (NUM_PERM uint64) of the word 3-shingles of `text`."""
-    return _minhash(normalise_text(text).split())
-
-
-def _minhash(words: list[str]) -> np.ndarray:
+def minhash(words: list[str]) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint64) of the 3-shingles of `words` (a normalised text's)."""
     if len(words) < SHINGLE:
         shingles = {" ".join(words).encode()} if words else {b""}
     else:
@@ -260,7 +253,7 @@ def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
     if len(body.split()) < SHORT_BODY:
         body = whole
     normalised = normalise_text(body)
-    signature = _minhash(normalised.split())
+    signature = minhash(normalised.split())
     return Fingerprint(
-        _hash_normalised(normalised), signature, lsh_buckets(signature), story_anchors(whole)
+        content_hash(normalised), signature, lsh_buckets(signature), story_anchors(whole)
     )

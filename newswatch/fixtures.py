@@ -24,6 +24,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+def fixture_etag(body: bytes) -> str:
+    """The ETag a saved response is served with (by the fixture server and by replay): the
+    same body, the same tag, so that a conditional request is answered 304 by either."""
+    return f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+
+
 @dataclass(frozen=True)
 class Fixture:
     body_path: Path
@@ -75,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404, "no fixture for this URL")
             return
         body = fixture.body
-        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        etag = fixture_etag(body)
         if fixture.status == 200 and self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.send_header("ETag", etag)

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -171,7 +170,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     the server's Retry-After asks, else with exponential back-off (RETRY_BACKOFF_BASE seconds,
     doubling, at most RETRY_BACKOFF_MAX). Waits are counted in newswatch/retry/waited_s."""
 
-    def __init__(self, settings, crawler=None):
+    def __init__(self, settings, crawler):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 300.0)
@@ -179,9 +178,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler):
-        middleware = cls(crawler.settings, crawler)
-        middleware.crawler = crawler
-        return middleware
+        return cls(crawler.settings, crawler)
 
     async def process_response(self, request: Request, response):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -190,8 +187,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if attempt <= self.max_retry_times:
             delay = retry_delay(response.headers.get(b"Retry-After"), attempt, self.base, self.cap)
             if delay > 0:
-                if self.crawler is not None:
-                    self.crawler.stats.inc_value("newswatch/retry/waited_s", round(delay, 3))
+                self.crawler.stats.inc_value("newswatch/retry/waited_s", round(delay, 3))
                 await asyncio.sleep(delay)
         return super().process_response(request, response)
 
@@ -250,6 +246,8 @@ class ReplayMiddleware:
         from scrapy.http import Response
         from scrapy.responsetypes import responsetypes
 
+        from newswatch.fixtures import fixture_etag
+
         fixture = self.index.get(request.url)
         stats = self.crawler.stats
         if fixture is None:
@@ -258,7 +256,7 @@ class ReplayMiddleware:
                 request.url, status=404, request=request, headers={"X-Newswatch-Replay": "miss"}
             )
         body = fixture.body
-        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        etag = fixture_etag(body)
         stats.inc_value("newswatch/replay/hit")
         if fixture.status == 200 and request.headers.get(b"If-None-Match") == etag.encode():
             return Response(request.url, status=304, request=request, headers={"ETag": etag})

@@ -37,6 +37,11 @@ def stems(text: str | None, language: str | None) -> str:
     return " ".join(stem(word, language) for word in tokens(text))
 
 
+def text_stems(title: str | None, lead: str | None, text: str | None, language: str | None) -> str:
+    """The stems of an article's title, lead and text: its `stems` column."""
+    return stems(" ".join(filter(None, (title, lead, text))), language)
+
+
 def search_expression(query: str) -> str:
     """An FTS5 MATCH expression over the `stems` column: every query word, in any of its
     stems (so "Росією" finds an article that wrote "Росії")."""

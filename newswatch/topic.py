@@ -174,6 +174,11 @@ def load_topic(path: str | Path = DEFAULT_TOPIC) -> Topic:
     return topic
 
 
+def load_topics(paths: list[str | Path] | None) -> list[Topic]:
+    """The topics in `paths`; the bundled topic when there are none."""
+    return [load_topic(p) for p in (paths or [DEFAULT_TOPIC])]
+
+
 def _term(concept: str, text: str, language: str) -> Term:
     """A term as the matcher reads it: each word its lemma, a word ending in "*" a lower-case
     prefix (kept with its "*" in a phrase), a short capitalised word an acronym."""

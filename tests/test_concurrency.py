@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from conftest import REPO
+from support.writer_spider import command
 
 COUNT = 800
 
@@ -21,23 +22,12 @@ def test_crawl_and_import_together_lose_nothing_and_corrupt_nothing(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k != "NEWSWATCH_DB"}
     crawl = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "runspider",
-            "tests/support/writer_spider.py",
-            "-a",
-            f"count={COUNT}",
-            "-a",
-            "pause=0.01",  # writes spread over 8 s, that the import's certainly fall among
-            "-s",
-            f"NEWSWATCH_DB={db_path}",
-            "-s",
-            "LOG_LEVEL=WARNING",
-            "-s",
-            "NEWSWATCH_STORE_BATCH=5",
-        ],
+        command(
+            db_path,
+            COUNT,
+            pause="0.01",  # writes spread over 8 s, that the import's certainly fall among
+            settings=("LOG_LEVEL=WARNING", "NEWSWATCH_STORE_BATCH=5"),
+        ),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

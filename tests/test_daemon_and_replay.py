@@ -53,7 +53,7 @@ def test_fixture_names_cannot_leave_their_folder(tmp_path, url):
 
 def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
     for n in range(5):
-        save_fixture(
+        saved = save_fixture(
             tmp_path,
             url=f"https://www.unian.ua/{n}",
             final_url="",
@@ -65,7 +65,8 @@ def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
             fetched_at="now",
             keep=3,
         )
-        time.sleep(0.01)
+        # Saved n seconds after the epoch: the order the next save's retention reads.
+        os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     kept = sorted(load_fixtures([tmp_path]))
     assert kept == [f"https://www.unian.ua/{n}" for n in (2, 3, 4)]
 

@@ -7,12 +7,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import closing
 
 import pytest
 from conftest import NOW, REPO
+from support.writer_spider import command
 
 from newswatch.dedup import name_key, story_anchors
 from newswatch.items import Article
@@ -247,25 +247,7 @@ def test_the_stories_view_lists_outlets_languages_and_times(db_path):
 def _writer(db, prefix: str, count: int, pause: str = "0.001", offset: int = 0):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "runspider",
-            "tests/support/writer_spider.py",
-            "-a",
-            f"count={count}",
-            "-a",
-            f"prefix={prefix}",
-            "-a",
-            f"pause={pause}",
-            "-a",
-            f"offset={offset}",
-            "-s",
-            f"NEWSWATCH_DB={db}",
-            "-s",
-            "LOG_LEVEL=ERROR",
-        ],
+        command(db, count, prefix=prefix, pause=pause, offset=offset),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

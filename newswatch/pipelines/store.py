@@ -17,12 +17,6 @@ from newswatch.store import open_store, resolve_db_path, save_article, write_tra
 logger = logging.getLogger(__name__)
 
 
-class _BatchLost(Exception):
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
-
-
 class StorePipeline:
     """Inserts new articles and updates changed ones; counts new / updated / unchanged.
 
@@ -116,11 +110,9 @@ class StorePipeline:
                         if not self.db.conn.in_transaction:
                             # SQLite ended the whole transaction (an I/O error, out of
                             # memory): nothing of the batch is stored.
-                            raise _BatchLost(error) from error
+                            raise
                         outcomes.append(error)
-        except _BatchLost as lost:
-            return [lost.error] * len(batch)
-        except Exception as error:  # the commit failed: nothing of the batch is stored
+        except Exception as error:  # nothing of the batch is stored
             return [error] * len(batch)
         return outcomes
 

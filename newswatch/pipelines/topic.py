@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from newswatch.items import Article
-from newswatch.topic import DEFAULT_TOPIC, Topic, load_topic, score_text
+from newswatch.topic import Topic, load_topics, score_text
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +16,7 @@ def topics_from_settings(settings) -> list[Topic]:
     configured = settings.get("NEWSWATCH_TOPICS") if settings else None
     if isinstance(configured, str):
         configured = [p.strip() for p in configured.split(",") if p.strip()]
-    return [load_topic(Path(p)) for p in (configured or [DEFAULT_TOPIC])]
+    return load_topics(configured)
 
 
 class TopicPipeline:

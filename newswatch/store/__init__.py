@@ -16,6 +16,7 @@ from newswatch.store.connection import (
     resolve_db_path,
     write_transaction,
 )
+from newswatch.store.dedup import backfill
 from newswatch.store.migrations import migrations
 from newswatch.store.shape import ensure_db_shape
 
@@ -42,6 +43,10 @@ def migrate(db: Database) -> list[str]:
     with write_transaction(db):
         pending = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
+        if "m006_dedup_and_stories" in pending:
+            # The articles stored before de-duplication existed are fingerprinted and linked by
+            # today's linking code, which reads tables later migrations make: so once all are.
+            backfill(db)
     return pending
 
 

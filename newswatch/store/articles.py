@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
-from newswatch.search import stems
+from newswatch.search import text_stems
 from newswatch.store.connection import write_transaction
 from newswatch.store.dedup import index_article, link, promote
 
@@ -23,10 +23,14 @@ VERSIONED_FIELDS = ("title", "lead", "text")
 
 
 def article_to_row(article: Article) -> dict[str, Any]:
+    """The `articles` row of `article`: its fields, and the search stems of its text."""
+    row = _fields_row(article)
+    row["stems"] = text_stems(article.title, article.lead, article.text, article.language)
+    return row
+
+
+def _fields_row(article: Article) -> dict[str, Any]:
     row = {name: getattr(article, name) for name in ARTICLE_FIELDS}
-    row["stems"] = stems(
-        " ".join(filter(None, (article.title, article.lead, article.text))), article.language
-    )
     if row.get("on_topic") is not None:
         row["on_topic"] = int(row["on_topic"])
     for name in JSON_FIELDS:
@@ -88,7 +92,7 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
             # A seed file of an article the crawler fetched (an export read back in, say) holds
             # its title, lead and body as one text: the crawled fields stand.
             return "unchanged"
-        merged = _merge(stored, article_to_row(article))
+        merged = _merge(stored, _fields_row(article))  # stems only if it is written
         if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
         if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
@@ -97,7 +101,7 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         fp, _ = link(db, updated)
         updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
         updated.story_id = stored.get("story_id") or updated.story_id
-        db["articles"].update(article.id, {k: v for k, v in article_to_row(updated).items()})
+        db["articles"].update(article.id, article_to_row(updated))
         index_article(db, updated, fp)
         _save_topics(db, updated)
         article.duplicate_of, article.story_id = updated.duplicate_of, updated.story_id
@@ -120,7 +124,9 @@ def _keep_version(db: Database, stored: dict[str, Any]) -> None:
         "SELECT coalesce(max(version), 0) + 1 FROM article_versions WHERE article_id = ?",
         [stored["id"]],
     ).fetchone()[0]
-    db["article_versions"].insert(
+    _insert(
+        db,
+        "article_versions",
         {
             "article_id": stored["id"],
             "version": number,
@@ -129,7 +135,7 @@ def _keep_version(db: Database, stored: dict[str, Any]) -> None:
             "lead": stored.get("lead"),
             "text": stored.get("text"),
             "content_hash": stored.get("content_hash"),
-        }
+        },
     )
 
 

@@ -42,10 +42,6 @@ def fingerprint_of(article: Article) -> Fingerprint:
     return fingerprint(article.title, article.lead, article.text)
 
 
-def _day(article: Article) -> str | None:
-    return article.date
-
-
 def find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | None:
     """The original that `article` copies (same language), or None. Never `article` itself
     (an updated article is not a copy of its own copies)."""
@@ -89,13 +85,9 @@ def _find_duplicate(db: Database, article: Article, fp: Fingerprint) -> str | No
     return best[0] if best else None
 
 
-def _store_size(db: Database) -> int:
-    row = db.execute("SELECT articles FROM anchor_counts WHERE anchor = ?", [_TOTAL]).fetchone()
-    return row[0] if row else 0
-
-
-def _weights(db: Database, anchors: set[str]) -> dict[str, float]:
-    """Each anchor weighted by how rare it is in the store (inverse document frequency)."""
+def _weights(db: Database, anchors: set[str]) -> tuple[dict[str, float], int]:
+    """Each anchor weighted by how rare it is in the store (inverse document frequency), and
+    how many articles the store holds."""
     counts = dict(
         db.execute(
             f"SELECT anchor, articles FROM anchor_counts WHERE anchor IN "
@@ -103,8 +95,17 @@ def _weights(db: Database, anchors: set[str]) -> dict[str, float]:
             [*anchors, _TOTAL],
         ).fetchall()
     )
-    total = counts.pop(_TOTAL, 0) + 1
-    return {a: math.log((total + 1) / (counts.get(a, 0) + 1)) + 1.0 for a in anchors}
+    stored = counts.pop(_TOTAL, 0)
+    total = stored + 1
+    weights = {a: math.log((total + 1) / (counts.get(a, 0) + 1)) + 1.0 for a in anchors}
+    return weights, stored
+
+
+def _story_of(db: Database, article_id: str) -> str:
+    """The story the stored article `article_id` belongs to."""
+    return db.execute(
+        "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [article_id]
+    ).fetchone()[0]
 
 
 def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
@@ -117,17 +118,17 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
     clear a higher bar, its content being all the evidence there is."""
     if len(fp.anchors) < STORY_MIN_SHARED:
         return None
-    weights = _weights(db, fp.anchors)
+    weights, stored = _weights(db, fp.anchors)
     # An anchor in a large share of a large store (Putin, Trump in this monitor) tells no story
     # from another and would make the lookup grow with the store: it is not looked up.
-    floor = math.log(1 / COMMON_SHARE) + 1.0 if _store_size(db) >= COMMON_MIN_STORE else 0.0
+    floor = math.log(1 / COMMON_SHARE) + 1.0 if stored >= COMMON_MIN_STORE else 0.0
     rarest = dict(
         sorted(((a, w) for a, w in weights.items() if w >= floor), key=lambda kv: -kv[1])[
             :MAX_ANCHORS
         ]
     )
     where, params = [f"anchor IN ({','.join('?' * len(rarest))})"], list(rarest)
-    day = _day(article)
+    day = article.date
     if day:
         start = date.fromisoformat(day)
         where.append("(day IS NULL OR day BETWEEN ? AND ?)")
@@ -164,7 +165,7 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
             f"SELECT article_id, day FROM article_fingerprints WHERE article_id IN ({marks})", ids
         )
     )
-    all_weights = _weights(db, set().union(*their_anchors.values())) if their_anchors else {}
+    all_weights = _weights(db, set().union(*their_anchors.values()))[0] if their_anchors else {}
     best, best_score = None, 0.0
     for candidate, anchors in plausible:
         theirs = sum(all_weights[a] for a in their_anchors.get(candidate, ()))
@@ -175,22 +176,24 @@ def find_story(db: Database, article: Article, fp: Fingerprint) -> str | None:
             best, best_score = candidate, score
     if best is None:
         return None
-    return db.execute(
-        "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", [best]
-    ).fetchone()[0]
+    return _story_of(db, best)
 
 
 def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
     """Record the fingerprint of `article` (replacing an earlier one of the same article; the
     LSH buckets of its earlier texts stay)."""
     conn = db.conn
-    old_anchors = [
-        (r[0],)
-        for r in conn.execute("SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id])
-    ]
     known = conn.execute(
         "SELECT signature FROM article_fingerprints WHERE article_id = ?", [article.id]
     ).fetchone()
+    if known:  # an update: its earlier anchors go
+        old_anchors = conn.execute(
+            "SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id]
+        ).fetchall()
+        conn.executemany(
+            "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", old_anchors
+        )
+        conn.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
     if known and not article.duplicate_of and known[0] != fp.signature.tobytes():
         # An original's earlier text, with its buckets (kept below): a copy of what it said
         # before still finds it.
@@ -198,28 +201,30 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
             "INSERT INTO earlier_signatures (article_id, signature) VALUES (?, ?)",
             [article.id, known[0]],
         )
-    conn.executemany(
-        "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", old_anchors
-    )
-    conn.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
     conn.execute(
         "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day) VALUES (?, ?, ?)",
-        [article.id, fp.signature.tobytes(), _day(article)],
+        [article.id, fp.signature.tobytes(), article.date],
     )
     if not article.duplicate_of:
         # Only originals are looked up for near copies (a copy would only lead to its
         # original), so a bucket holds one row per original however many copies it has. An
         # updated original keeps the buckets of its earlier texts too: a copy of the text it
         # had still finds it.
+        rows = [(band, bucket, article.id) for band, bucket in enumerate(fp.buckets)]
+        if known:
+            have = set(
+                conn.execute(
+                    "SELECT band, bucket FROM minhash_bands WHERE article_id = ?", [article.id]
+                )
+            )
+            rows = [row for row in rows if row[:2] not in have]
         conn.executemany(
-            "INSERT INTO minhash_bands (band, bucket, article_id) SELECT ?, ?, ? WHERE NOT EXISTS "
-            "(SELECT 1 FROM minhash_bands WHERE band = ? AND bucket = ? AND article_id = ?)",
-            [(band, bucket, article.id) * 2 for band, bucket in enumerate(fp.buckets)],
+            "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)", rows
         )
     anchors = sorted(fp.anchors)
     conn.executemany(
         "INSERT INTO story_anchors (anchor, article_id, day) VALUES (?, ?, ?)",
-        [(anchor, article.id, _day(article)) for anchor in anchors],
+        [(anchor, article.id, article.date) for anchor in anchors],
     )
     conn.executemany(
         "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "
@@ -251,10 +256,7 @@ def link(db: Database, article: Article) -> tuple[Fingerprint, str | None]:
         if theirs and mine and mine < theirs:
             former, article.duplicate_of = article.duplicate_of, None
     if article.duplicate_of or former:
-        article.story_id = db.execute(
-            "SELECT coalesce(story_id, id) FROM articles WHERE id = ?",
-            [article.duplicate_of or former],
-        ).fetchone()[0]
+        article.story_id = _story_of(db, article.duplicate_of or former)
     else:
         article.story_id = find_story(db, article, fp) or article.id
     return fp, former

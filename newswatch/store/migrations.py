@@ -82,9 +82,8 @@ def m005_topic_relevance(db: Database) -> None:
 def m006_dedup_and_stories(db: Database) -> None:
     """De-duplication and story linking: keys and links on articles, earlier versions, and the
     fingerprint indexes (LSH bands of MinHash signatures, story anchors with their counts).
-    Articles already stored are fingerprinted here, so that later ones are compared with them."""
-    from newswatch.store.dedup import backfill
-
+    Articles already stored are fingerprinted once every migration is applied (see
+    `newswatch.store.migrate`), so that later ones are compared with them."""
     articles = db["articles"]
     for column in ("article_key", "content_hash", "duplicate_of", "story_id"):
         articles.add_column(column, str)
@@ -106,8 +105,6 @@ def m006_dedup_and_stories(db: Database) -> None:
     db["minhash_bands"].create({"band": int, "bucket": int, "article_id": str})
     db["story_anchors"].create({"anchor": str, "article_id": str, "day": str})
     db["anchor_counts"].create({"anchor": str, "articles": int}, pk="anchor")
-    _earlier_signatures(db)  # backfill runs today's linking code, which reads it (m009)
-    backfill(db)
 
 
 @migrations()
@@ -143,14 +140,14 @@ def m007_crawls(db: Database) -> None:
 @migrations()
 def m008_search_stems(db: Database) -> None:
     """Word stems of title, lead and text, so that search finds every grammatical case."""
-    from newswatch.search import stems
+    from newswatch.search import text_stems
 
     db["articles"].add_column("stems", str)
     for row in list(db.execute("SELECT id, title, lead, text, language FROM articles")):
         article_id, title, lead, text, language = row
         db.execute(
             "UPDATE articles SET stems = ? WHERE id = ?",
-            [stems(" ".join(filter(None, (title, lead, text))), language), article_id],
+            [text_stems(title, lead, text, language), article_id],
         )
 
 
@@ -158,10 +155,5 @@ def m008_search_stems(db: Database) -> None:
 def m009_earlier_signatures(db: Database) -> None:
     """The MinHash signatures of an article's earlier texts (it was updated), so that a copy
     of what it said before is still recognised as its copy."""
-    _earlier_signatures(db)
-
-
-def _earlier_signatures(db: Database) -> None:
-    if "earlier_signatures" not in db.table_names():
-        db["earlier_signatures"].create({"article_id": str, "signature": bytes})
-        db["earlier_signatures"].create_index(["article_id"])
+    db["earlier_signatures"].create({"article_id": str, "signature": bytes})
+    db["earlier_signatures"].create_index(["article_id"])

@@ -8,6 +8,8 @@ copies of each other's articles at other URLs.
 
 import asyncio
 import random
+import sys
+from pathlib import Path
 
 from newswatch.items import Article
 from newswatch.spiders.base import NewswatchSpider
@@ -40,6 +42,29 @@ def body(n: int) -> str:
     draw = random.Random(n)
     words = [draw.choice(WORDS) + str(draw.randrange(50)) for _ in range(60)]
     return f"Стаття номер {n}. " + " ".join(words) + f" Кінець статті {n}."
+
+
+def command(
+    db: Path,
+    count: int,
+    *,
+    prefix: str = "writer",
+    pause: str = "0.002",
+    offset: int = 0,
+    settings: tuple[str, ...] = ("LOG_LEVEL=ERROR",),
+) -> list[str]:
+    """The command line that runs this spider (from the repository) into `db`."""
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(Path(__file__).resolve()),
+        *("-a", f"count={count}", "-a", f"prefix={prefix}"),
+        *("-a", f"pause={pause}", "-a", f"offset={offset}"),
+        *("-s", f"NEWSWATCH_DB={db}"),
+        *(part for setting in settings for part in ("-s", setting)),
+    ]
 
 
 class WriterSpider(NewswatchSpider):
