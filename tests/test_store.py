@@ -172,6 +172,9 @@ def test_an_older_database_upgrades_with_its_rows_intact(db_path):
     assert rows[0]["source_file"] is None and rows[0]["authors"] == '["Автор"]'
     assert rows[0]["sources"] == "{}"
     assert len(list(db["articles"].search("переговори"))) == 3  # old rows are searchable
+    # ...and fingerprinted and linked, so that later articles are compared with them.
+    assert db["article_fingerprints"].count == 3
+    assert all(r["story_id"] and r["content_hash"] for r in db["articles"].rows)
     db.close()
     db = open_store(db_path)  # a second open finds nothing left to do
     assert len(migrations.applied(db)) == len(migrations.pending(Database(memory=True)))
