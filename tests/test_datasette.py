@@ -139,7 +139,7 @@ def test_datasette_is_read_only(store):
 
 
 def test_serve_listens_on_this_machine_only_by_default():
-    from newswatch.cli import serve
+    from newswatch.cli.serve import serve
 
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"

@@ -19,7 +19,7 @@ def test_top_level_layout():
         ".ci/run",
     ):
         assert (REPO / name).exists(), name
-    for name in ("settings.py", "items.py", "pipelines", "spiders/__init__.py"):
+    for name in ("settings.py", "items.py", "pipelines", "spiders/__init__.py", "cli/__init__.py"):
         assert (REPO / "newswatch" / name).exists(), name
 
 

@@ -1,0 +1,27 @@
+"""The `newswatch` command: import and export seed-format files, and summarise the store.
+
+Every command that touches the database takes `--db PATH` (else NEWSWATCH_DB, else
+data/newswatch.db). Errors are one line on stderr and a non-zero exit, never a traceback.
+
+The group is defined here; each module beside it adds one group of commands:
+
+    common.py    what every command shares (the --db option, the store, one-line errors)
+    files.py     import, export, extract, classify: seed-format files and saved pages
+    crawling.py  crawl, demo, schedule, golden: crawling the outlets
+    status.py    status, summary, report: what the store holds and how the crawls fare
+    serve.py     serve: the store in Datasette
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newswatch")
+def main() -> None:
+    """newswatch: follow one story across five news outlets, into SQLite."""
+
+
+# Importing the command modules registers their commands on `main`.
+from newswatch.cli import crawling, files, serve, status  # noqa: E402, F401

@@ -1,0 +1,74 @@
+"""What every command shares: the --db and -v options, crawl settings, the store opened (and
+seeded on first use), and failing with one line on stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newswatch.store import StoreError, open_store, resolve_db_path
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database [default: $NEWSWATCH_DB or data/newswatch.db].",
+)
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show the crawl log.")
+
+
+def _settings(db_path: Path | None, verbose: bool):
+    from newswatch.runner import project_settings
+
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "ERROR"}
+    if db_path is not None:
+        overrides["NEWSWATCH_DB"] = str(db_path)
+    return project_settings(overrides)
+
+
+def _check_store(path: Path) -> bool:
+    """Open (create, migrate) the store at `path` or fail with one line; True if it is empty."""
+    from newswatch.seeds import store_is_empty
+
+    try:
+        return store_is_empty(path)
+    except StoreError as error:
+        _fail(str(error))
+
+
+def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
+    """Import `paths` in a crawl of their own, preceded (when the store is new) by a crawl
+    that imports the seed documents, so that each crawl's stats say what it did."""
+    from newswatch.importer import ImportSpider
+    from newswatch.runner import run_crawls
+
+    settings = _settings(db_path, verbose)
+    path = resolve_db_path(settings=settings)
+    jobs = [(ImportSpider, {"paths": paths})]
+    if paths and _check_store(path):  # with no paths, the one crawl is the seed import
+        jobs.insert(0, (ImportSpider, {"paths": []}))
+    try:
+        crawlers = run_crawls(settings, jobs)
+    except StoreError as error:
+        _fail(str(error))
+    for crawler in crawlers:
+        if error := crawler.stats.get_value("newswatch/store/error"):
+            _fail(error)
+    seeded = crawlers[0].stats.get_value("newswatch/first_use/read", 0) if len(jobs) > 1 else 0
+    return crawlers[-1], seeded, path
+
+
+def _fail(message: str) -> None:
+    click.echo(f"newswatch: {message}", err=True)
+    sys.exit(1)
+
+
+def _open_seeded(db_path: Path | None):
+    """The store, after a first-use seed import if it holds no article yet."""
+    path = resolve_db_path(db_path)
+    if _check_store(path):
+        _run_import([], db_path, verbose=False)
+    return open_store(path), path

@@ -1,0 +1,202 @@
+"""Crawling the outlets: `crawl`, `demo` (a replayed crawl of the bundled pages), `schedule`
+(the monitoring daemon) and `golden` (captured pages into regression tests)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newswatch.cli import main
+from newswatch.cli.common import _check_store, _fail, _settings, db_option, verbose_option
+from newswatch.outlets import OUTLETS
+from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
+
+
+def _crawl(
+    outlets: list[str],
+    db_path: Path | None,
+    *,
+    replay: Path | None = None,
+    capture: Path | None = None,
+    since: str | None = None,
+    verbose: bool = False,
+):
+    """Crawl `outlets` one after the other in this process; their crawlers."""
+    from scrapy.spiderloader import SpiderLoader
+
+    from newswatch.runner import run_crawls
+
+    settings = _settings(db_path, verbose)
+    if replay is not None:
+        settings.set("NEWSWATCH_REPLAY", str(replay), priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")  # nobody to spare
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    if capture is not None:
+        settings.set("NEWSWATCH_CAPTURE", str(capture), priority="cmdline")
+    _check_store(resolve_db_path(settings=settings))
+    loader = SpiderLoader.from_settings(settings)
+    arguments = {"since": since} if since else {}
+    try:
+        return run_crawls(settings, [(loader.load(name), arguments) for name in outlets])
+    except (StoreError, ValueError) as error:
+        _fail(str(error))
+
+
+@main.command()
+@click.argument("outlets", nargs=-1, type=click.Choice(list(OUTLETS)))
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Answer every request from this fixtures folder, with no network.",
+)
+@click.option(
+    "--capture",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save every response into this folder as fixtures.",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Backfill: walk archives back to this day.")
+@db_option
+@verbose_option
+def crawl(
+    outlets: tuple[str, ...],
+    replay: Path | None,
+    capture: Path | None,
+    since: str | None,
+    db_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Crawl OUTLETS (all five when none is named) into the store, one after the other."""
+    crawlers = _crawl(
+        list(outlets) or list(OUTLETS),
+        db_path,
+        replay=replay,
+        capture=capture,
+        since=since,
+        verbose=verbose,
+    )
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats()
+        click.echo(
+            f"{crawler.spider.name:12} {stats.get('finish_reason', '?'):9} "
+            f"{stats.get('downloader/request_count', 0):4} requests, "
+            f"{stats.get('newswatch/store/new', 0):3} new, "
+            f"{stats.get('newswatch/store/new_on_topic', 0):3} on the topic, "
+            f"{stats.get('newswatch/skipped/known', 0):3} already stored"
+            + (
+                f", {stats['newswatch/replay/miss']} replay misses"
+                if stats.get("newswatch/replay/miss")
+                else ""
+            )
+        )
+
+
+@main.command()
+@db_option
+@verbose_option
+def demo(db_path: Path | None, verbose: bool) -> None:
+    """Replay a crawl of all five outlets from the bundled demo pages (newswatch/demo/, no
+    network) into data/demo.db (or --db), apart from the monitor's own store, and summarise
+    what it holds. Running it again adds nothing."""
+    from newswatch.fixtures import DEMO_DIR
+
+    db_path = db_path or Path("data/demo.db")  # apart from the monitor's own store
+    path = resolve_db_path(db_path)
+    crawlers = _crawl(list(OUTLETS), db_path, replay=DEMO_DIR, verbose=verbose)
+    new = sum(c.stats.get_value("newswatch/store/new", 0) for c in crawlers)
+    fetched = sum(c.stats.get_value("newswatch/extraction/pages", 0) for c in crawlers)
+    db = open_store(path)
+    try:
+        per_outlet = db.execute(
+            "SELECT outlet, count(*), sum(on_topic) FROM articles WHERE outlet IS NOT NULL "
+            "GROUP BY outlet ORDER BY outlet"
+        ).fetchall()
+        on_topic = db.execute("SELECT count(*) FROM on_topic_articles").fetchone()[0]
+        stories = db.execute(
+            "SELECT title, articles, outlets, languages FROM stories WHERE articles > 1 "
+            "AND on_topic = 1 ORDER BY first_published"
+        ).fetchall()
+        total = count_articles(db)
+    finally:
+        db.close()
+    click.echo(f"demo crawl: {fetched} article pages fetched, {new} new articles stored")
+    click.echo(f"store {path}: {total} articles, {on_topic} on the topic (copies folded)")
+    for outlet, count, topical in per_outlet:
+        click.echo(f"  {outlet:12} {count:3} articles, {topical or 0:3} on the topic")
+    if stories:
+        click.echo("stories covered by more than one article:")
+        for title, articles, outlets, languages in stories:
+            click.echo(f"  {articles} articles ({outlets}; {languages}): {(title or '')[:70]}")
+    click.echo(f"Open it in Datasette:  newswatch serve --db {path}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def schedule(ctx: click.Context) -> None:
+    """Run the monitoring daemon (the same as `python scheduler.py`; its options: --once,
+    --db PATH, --replay DIR, --config FILE, --no-capture)."""
+    from newswatch.daemon import main as daemon_main
+
+    sys.exit(daemon_main(ctx.args))
+
+
+@main.command()
+@click.argument("captured", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("goldens", type=click.Path(file_okay=False, path_type=Path))
+def golden(captured: Path, goldens: Path) -> None:
+    """Turn captured article pages (a fixtures folder) into regression tests: for each, a golden
+    expected output GOLDENS/<outlet>/<name>.json and its body GOLDENS/<outlet>/<name>.body.txt,
+    written from what newswatch extracts now: review them, then tests/test_extraction_golden.py
+    compares every later extraction with them (copy them under tests/golden/captured/)."""
+    import json
+
+    from w3lib.encoding import html_to_unicode
+
+    from newswatch.extraction import ExtractionError, extract_article
+    from newswatch.fixtures import load_fixtures
+
+    written = 0
+    for url, fixture in sorted(load_fixtures([captured]).items()):
+        if fixture.page_kind != "article" or fixture.status != 200:
+            continue
+        try:
+            article = extract_article(html_to_unicode(None, fixture.body)[1], url)
+        except ExtractionError as error:
+            click.echo(f"skipped {fixture.body_path}: {error}", err=True)
+            continue
+        paragraphs = article.text.split("\n\n")
+        out = goldens / (article.outlet or "unknown")
+        out.mkdir(parents=True, exist_ok=True)
+        stem = fixture.body_path.stem
+        (out / f"{stem}.json").write_text(
+            json.dumps(
+                {
+                    "fixture": str(fixture.body_path),
+                    "url": url,
+                    "canonical_url": article.canonical_url,
+                    "outlet": article.outlet,
+                    "language": article.language,
+                    "title": article.title,
+                    "lead": article.lead,
+                    "first_paragraph": paragraphs[0],
+                    "last_paragraph": paragraphs[-1],
+                    "paragraph_count": len(paragraphs),
+                    "boilerplate": [],
+                    "authors": article.authors,
+                    "tags": article.tags,
+                    "section": article.section,
+                    "published": article.published,
+                    "date": article.date,
+                    "image": article.image,
+                    "notes": ["written by `newswatch golden` from a captured page: review by hand"],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        (out / f"{stem}.body.txt").write_text(article.text, encoding="utf-8")
+        written += 1
+    click.echo(f"{goldens}: {written} golden outputs written; review them before committing")

@@ -1,0 +1,63 @@
+"""`serve`: the store in Datasette, with newswatch's metadata."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newswatch.cli import main
+from newswatch.cli.common import _check_store, db_option
+from newswatch.store import resolve_db_path
+
+
+@main.command()
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
+)
+@db_option
+def serve(port: int, host: str, db_path: Path | None) -> None:
+    """Open the store in Datasette, with newswatch's metadata (descriptions, newest-first
+    sorting, facets, canned queries, the Atom feed at /<db>/feed.atom). Read-only: Datasette
+    runs SELECT queries only."""
+    import os
+    import tempfile
+
+    from newswatch.datasette.metadata import write_metadata
+    from newswatch.lemmas import cache_dir
+
+    path = resolve_db_path(db_path)
+    _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
+    name = f"datasette-metadata-{path.stem}.json"
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        metadata = write_metadata(folder / name, path.stem)
+    except OSError:
+        metadata = write_metadata(Path(tempfile.mkdtemp(prefix="newswatch-")) / name, path.stem)
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(path),
+        "-m",
+        str(metadata),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
+    click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
+    sys.stdout.flush()
+    # Datasette takes this process's place: a SIGTERM or Ctrl-C (a supervisor stopping the
+    # service) reaches the server itself, and no server is left running without its parent.
+    os.execv(sys.executable, command)

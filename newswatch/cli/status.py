@@ -1,0 +1,135 @@
+"""What the store holds and how the crawls fare: `status` (outlet health), `summary` and
+`report` (an HTML chart of coverage)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newswatch.cli import main
+from newswatch.cli.common import _fail, _open_seeded, db_option
+from newswatch.outlets import OUTLETS
+from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
+
+
+@main.command()
+@click.option("--last", default=3, show_default=True, help="Crawls shown per outlet.")
+@db_option
+def status(last: int, db_path: Path | None) -> None:
+    """The latest crawls of each outlet, and which outlets look broken: recent crawls that
+    fetched article pages but stored no article, required fields missing, or failed crawls."""
+    path = resolve_db_path(db_path)
+    if not path.is_file():
+        _fail(f"no database at {path}: nothing has been crawled into it")
+    try:
+        db = open_store(path)
+    except StoreError as error:
+        _fail(str(error))
+    unhealthy = []
+    try:
+        for outlet in OUTLETS:
+            rows = db.execute(
+                "SELECT started, status, requests, article_pages, articles_new, "
+                "articles_updated, articles_on_topic, no_article, missing_fields, errors "
+                "FROM crawls WHERE outlet = ? ORDER BY started DESC, id DESC LIMIT ?",
+                [outlet, last],
+            ).fetchall()
+            problems = _health(rows)
+            flag = "UNHEALTHY" if problems else ("ok" if rows else "never crawled")
+            click.echo(f"{outlet:12} {flag}" + (f": {'; '.join(problems)}" if problems else ""))
+            for started, state, requests, pages, new, updated, topical, *_ in rows:
+                click.echo(
+                    f"  {started}  {state:10} {requests or 0:4} requests "
+                    f"{pages or 0:3} article pages {new or 0:3} new "
+                    f"{updated or 0:3} updated {topical or 0:3} on the topic"
+                )
+            if problems:
+                unhealthy.append(outlet)
+    finally:
+        db.close()
+    if unhealthy:
+        sys.exit(2)
+
+
+def _health(rows) -> list[str]:
+    """What is wrong with an outlet, judged on its latest crawls (newest first)."""
+    import json
+
+    problems = []
+    if rows and all(r[1] not in ("finished", "shutdown", "closespider_itemcount") for r in rows):
+        problems.append(f"the latest crawls did not finish ({rows[0][1]})")
+    pages = sum(r[3] or 0 for r in rows)
+    failed = sum(r[7] or 0 for r in rows)
+    if pages and failed >= max(1, pages / 2):
+        problems.append(
+            f"{failed} of {pages} article pages fetched gave no article extracted: "
+            "has the layout changed?"
+        )
+    missing: dict[str, int] = {}
+    for row in rows:
+        for name, count in json.loads(row[8] or "{}").items():
+            missing[name] = missing.get(name, 0) + count
+    if missing:
+        problems.append("articles without " + ", ".join(f"{k} ({v})" for k, v in missing.items()))
+    return problems
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option("--days", default=30, show_default=True, help="Days back from the newest article.")
+@db_option
+def report(out: Path, days: int, db_path: Path | None) -> None:
+    """Write a self-contained HTML page charting on-topic articles per outlet per day."""
+    from datetime import date
+
+    from newswatch.report import coverage, render
+
+    db, path = _open_seeded(db_path)
+    try:
+        newest = db.execute("SELECT max(date) FROM on_topic_articles").fetchone()[0]
+        dates, counts = coverage(db, days, date.fromisoformat(newest) if newest else date.today())
+    finally:
+        db.close()
+    out.write_text(render(dates, counts, f"newswatch coverage: {path.name}"), encoding="utf-8")
+    total = sum(n for c in counts.values() for n in c.values())
+    click.echo(f"{out}: {total} on-topic articles over {days} days")
+
+
+@main.command()
+@db_option
+def summary(db_path: Path | None) -> None:
+    """Print what the store holds: articles by outlet and language, and the dates covered."""
+    db, path = _open_seeded(db_path)
+    try:
+        total = count_articles(db)
+        by = {
+            column: db.execute(
+                f"SELECT coalesce({column}, 'unknown') AS k, count(*) AS n FROM articles "
+                "GROUP BY k ORDER BY n DESC, k"
+            ).fetchall()
+            for column in ("outlet", "language")
+        }
+        dated, first, last, on_topic = db.execute(
+            "SELECT count(date), min(date), max(date), coalesce(sum(on_topic), 0) FROM articles"
+        ).fetchone()
+    finally:
+        db.close()
+
+    def line(rows) -> str:
+        return ", ".join(f"{k} {n}" for k, n in rows)
+
+    click.echo(f"newswatch store {path}")
+    click.echo(f"  articles:    {total}, on the topic: {on_topic}")
+    click.echo(f"  by outlet:   {line(by['outlet'])}")
+    click.echo(f"  by language: {line(by['language'])}")
+    if dated:
+        click.echo(f"  dated:       {dated}, from {first} to {last}")
+    click.echo(f"Browse it in Datasette: newswatch serve --db {path}")
