@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from newswatch.seedfile import parse_seed_text
-from newswatch.topic import DEFAULT_TOPIC, _field_hits, load_topic, score_text
+from newswatch.topic import DEFAULT_TOPIC, field_hits, load_topic, score_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEVSET = REPO / "tests" / "topic_devset"
@@ -51,7 +51,7 @@ def examples(folder: Path = DEVSET) -> list[dict]:
 
 
 def naive(topic, text: str, language: str) -> bool:
-    hits = _field_hits(text, topic.lexicon(language))
+    hits = field_hits(text, topic.lexicon(language))
     return bool(hits.get("west") and hits.get("russia") and hits.get("talks"))
 
 

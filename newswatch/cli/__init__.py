@@ -9,6 +9,7 @@ The group is defined here; each module beside it adds one group of commands:
     files.py     import, export, extract, classify: seed-format files and saved pages
     crawling.py  crawl, demo, schedule, golden: crawling the outlets
     status.py    status, summary, report: what the store holds and how the crawls fare
+    judgement.py topic fit, topic weights, rescore: teaching a topic, re-judging the store
     serve.py     serve: the store in Datasette
 """
 
@@ -24,4 +25,4 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on `main`.
-from newswatch.cli import crawling, files, serve, status  # noqa: E402, F401
+from newswatch.cli import crawling, files, judgement, serve, status  # noqa: E402, F401

@@ -171,7 +171,9 @@ def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
             continue
         language = detect_language(article.text)
         scores = [
-            score_text(t, title=None, lead=None, text=article.text, language=language)
+            score_text(
+                t, title=None, lead=None, text=article.text, language=language, date=article.date
+            )
             for t in topics
         ]
         best = max(scores, key=lambda s: s.relevance)
@@ -182,9 +184,9 @@ def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
                     "relevance": best.relevance,
                     "on_topic": any(s.on_topic for s in scores),
                     "language": language,
-                    "matched": {s.topic: s.matched for s in scores}
+                    "matched": {s.topic: s.explained for s in scores}
                     if len(scores) > 1
-                    else best.matched,
+                    else best.explained,
                 },
                 ensure_ascii=False,
             )

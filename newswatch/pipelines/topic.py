@@ -37,12 +37,17 @@ class TopicPipeline:
             return item
         scores = [
             score_text(
-                topic, title=item.title, lead=item.lead, text=item.text, language=item.language
+                topic,
+                title=item.title,
+                lead=item.lead,
+                text=item.text,
+                language=item.language,
+                date=item.date,
             )
             for topic in self.topics
         ]
         item.topics = {s.topic: {"relevance": s.relevance, "on_topic": s.on_topic} for s in scores}
-        item.matched = {s.topic: s.matched for s in scores}
+        item.matched = {s.topic: s.explained for s in scores}
         item.relevance = max(s.relevance for s in scores)
         item.on_topic = any(s.on_topic for s in scores)
         self.stats.inc_value(f"newswatch/topic/{'on' if item.on_topic else 'off'}_topic")

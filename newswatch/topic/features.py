@@ -1,0 +1,154 @@
+"""What a topic model reads in an article: named, interpretable features. Pure functions.
+
+The topic file's concepts (talks, the two parties, the war, and the look-alike subjects) are
+matched as `newswatch.topic.lexicon` matches them, and measured where a reader would look for an
+article's main subject:
+
+- `<concept>@title`, `<concept>@lead`: the concept is named in the headline / the opening;
+- `<concept>@body`: how often in the body (log of 1 + hits), `<concept>@density`: hits per
+  100 words, so that a passing mention in a long text weighs less than a text about it;
+- `talks+parties@sentences`: sentences where talks (or peace, or a contact) meet *both*
+  parties, and the share of such sentences; the same with the war named too;
+- `title_about_talks`, `lead_about_talks`: the headline names talks or peace with a party, the
+  lead names them with both;
+- `dated_before_2022-02-24`, `latest_year_before_2022`, `mentions_2022_or_later`: the date and
+  the years a text mentions (diplomacy before the full-scale invasion is another story);
+- `rules`: the relevance the topic file's own rules give (see `newswatch.topic.rules`);
+- `log_words`; lemma unigrams and bigrams of the title and lead (`ngram:<lemma> <lemma>`)
+  and lemma unigrams of the body (`ngram:body:<lemma>`), in the article's language.
+
+Every name is a string a person can read in `matched`, with how much it moved the score.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from newswatch.language import detect_language
+from newswatch.topic.definition import Topic
+from newswatch.topic.lexicon import LANGUAGES, hits_and_lemmas
+from newswatch.topic.rules import rules_relevance
+
+INVASION = "2022-02-24"
+LEAD_CHARS = 400
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+_YEAR = re.compile(r"\b(20[0-3]\d)\b")
+TALKS_LIKE = ("talks", "peace", "contact")  # concepts that say two sides are talking
+
+
+def article_fields(title: str | None, lead: str | None, text: str) -> dict[str, str]:
+    """Title, lead and body as a reader finds them. Without a title (a seed file, a page whose
+    headline was not told apart), the title is the first line of 5 to 30 words that the page
+    repeats (a saved page shows its headline in the page and again in the article), else the
+    first line of 5 to 30 words. Without a lead, the lead is the first two paragraphs of eight
+    words or more after the title (menus, bylines and captions are shorter), up to
+    LEAD_CHARS."""
+    text = text or ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not title:
+        candidates = [line for line in lines if 5 <= len(line.split()) <= 30]
+        seen: set[str] = set()
+        repeated = None
+        for line in candidates:
+            if line in seen:
+                repeated = line
+                break
+            seen.add(line)
+        title = repeated or (candidates[0] if candidates else "")
+    if not lead:
+        after = lines[lines.index(title) + 1 :] if title in lines else lines
+        paragraphs = [p for p in after if len(p.split()) >= 8 and p != title]
+        lead = " ".join(paragraphs[:2])[:LEAD_CHARS]
+    return {"title": title, "lead": lead, "body": text}
+
+
+def _language(fields: dict[str, str], language: str | None) -> str:
+    if language not in LANGUAGES:
+        language = detect_language(" ".join(fields.values()))
+    return language if language in LANGUAGES else "en"
+
+
+def lemma_ngrams(lemmas: list[str]) -> set[str]:
+    """Unigrams and bigrams of `lemmas`, of words of three letters or more."""
+    kept = [w.lower() for w in lemmas if len(w) > 2 and not w.isdigit()]
+    grams = {f"ngram:{w}" for w in kept}
+    grams.update(f"ngram:{a} {b}" for a, b in zip(kept, kept[1:], strict=False))
+    return grams
+
+
+def article_features(
+    topic: Topic,
+    *,
+    title: str | None,
+    lead: str | None,
+    text: str,
+    language: str | None,
+    date: str | None = None,
+    ngrams: bool = True,
+) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
+    """The features of one article (name -> value; absent means 0), and which concepts matched
+    where ({concept: {field: hits}}, as `TopicScore.matched`)."""
+    fields = article_fields(title, lead, text)
+    language = _language(fields, language)
+    lexicon = topic.lexicon(language)
+    matched: dict[str, dict[str, int]] = {}
+    title_hits, title_lemmas = hits_and_lemmas(fields["title"], lexicon)
+    lead_hits, lead_lemmas = hits_and_lemmas(fields["lead"], lexicon)
+    for name, hits in (("title", title_hits), ("lead", lead_hits)):
+        for concept, count in hits.items():
+            matched.setdefault(concept, {})[name] = count
+    together = together_war = 0
+    body_hits: dict[str, int] = {}
+    sentences = [s for s in _SENTENCE.split(fields["body"]) if s.strip()]
+    body_words: set[str] = set()
+    words = 1
+    for number, sentence in enumerate([fields["title"], *sentences]):
+        if number == 0:
+            hits = title_hits
+        else:
+            hits, lemmas = hits_and_lemmas(sentence, lexicon)
+            body_words.update(lemmas)
+            words += len(lemmas)
+            for concept, count in hits.items():
+                body_hits[concept] = body_hits.get(concept, 0) + count
+        if any(hits.get(c) for c in TALKS_LIKE) and hits.get("russia") and hits.get("west"):
+            together += 1
+            together_war += bool(hits.get("war"))
+    for concept, count in body_hits.items():
+        matched.setdefault(concept, {})["body"] = count
+    x: dict[str, float] = {}
+    for concept, where in matched.items():
+        if where.get("title"):
+            x[f"{concept}@title"] = 1.0
+        if where.get("lead"):
+            x[f"{concept}@lead"] = 1.0
+    for concept, count in body_hits.items():
+        x[f"{concept}@body"] = math.log1p(count)
+        x[f"{concept}@density"] = min(5.0, 100.0 * count / words)
+    x["talks+parties@sentences"] = math.log1p(together)
+    x["talks+parties+war@sentences"] = math.log1p(together_war)
+    x["talks+parties@share"] = together / (1 + len(sentences))
+    x["title_about_talks"] = float(
+        any(title_hits.get(c) for c in ("talks", "peace"))
+        and bool(title_hits.get("russia") or title_hits.get("west"))
+    )
+    x["lead_about_talks"] = float(
+        any(lead_hits.get(c) for c in ("talks", "peace"))
+        and bool(lead_hits.get("russia"))
+        and bool(lead_hits.get("west"))
+    )
+    years = [int(y) for y in _YEAR.findall(fields["title"] + " " + fields["body"])]
+    x["dated_before_2022-02-24"] = float(bool(date) and date < INVASION)
+    x["latest_year_before_2022"] = float(bool(years) and max(years) < 2022)
+    x["mentions_2022_or_later"] = float(any(y >= 2022 for y in years))
+    x["rules"] = rules_relevance(topic, matched)
+    x["log_words"] = math.log(words)
+    if ngrams:
+        for gram in lemma_ngrams(title_lemmas) | lemma_ngrams(lead_lemmas):
+            x[gram] = 1.0
+        for word in body_words:
+            word = word.lower()
+            if len(word) > 2 and not word.isdigit():
+                x[f"ngram:body:{word}"] = 1.0
+    return {k: v for k, v in x.items() if v}, matched
