@@ -120,10 +120,11 @@ def cross_validate(records, rows, repeats: int) -> tuple[list, list[bool]]:
 
 
 def learning_curve(records, rows, repeats: int) -> dict[int, float]:
-    """Mean F1 (over languages and deals) of models fitted on N training articles."""
+    """F1 (mean over languages, counts pooled over folds and deals) of models fitted on N
+    training articles: whole events drawn at random from the training folds."""
     result = {}
     for size in CURVE:
-        f1s = []
+        tested, predicted = [], []
         for repetition in range(repeats):
             folds = [fold_of(r["event"], repetition) for r in records]
             for fold in range(FOLDS):
@@ -140,13 +141,12 @@ def learning_curve(records, rows, repeats: int) -> dict[int, float]:
                 if len(set(labels)) < 2:
                     continue
                 model = fit([rows[i] for i in train], labels)
-                test = [i for i, f in enumerate(folds) if f == fold]
-                s = scores(
-                    [records[i] for i in test],
-                    [model.probability(rows[i]) >= model.threshold for i in test],
-                )
-                f1s.append(statistics.mean(s[lang]["f1"] for lang in LANGUAGES))
-        result[size] = round(statistics.mean(f1s), 3)
+                for i, f in enumerate(folds):
+                    if f == fold:
+                        tested.append(records[i])
+                        predicted.append(model.probability(rows[i]) >= model.threshold)
+        s = scores(tested, predicted, repeats)
+        result[size] = round(statistics.mean(s[lang]["f1"] for lang in LANGUAGES), 3)
     return result
 
 
@@ -190,7 +190,7 @@ def main() -> None:
     summary["seeds"] = seeds_on_topic(topic, whole)
     summary["topic_model_ms_per_article"] = speed(topic, whole, records)
     if not args.no_curve:
-        summary["learning_curve_f1"] = learning_curve(records, rows, 1)
+        summary["learning_curve_f1"] = learning_curve(records, rows, args.repeats)
     if not args.no_stories:
         try:
             from story_judgement import evaluate

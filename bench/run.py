@@ -25,6 +25,7 @@ SUITE = {  # name: (full arguments, quick arguments)
     "extraction": (["--repeat", "5"], ["--repeat", "2"]),
     "generic_f1": ([], []),
     "topic_eval": ([], []),
+    "judgement": (["--repeats", "3"], ["--repeats", "1", "--no-curve"]),
     "dedup_scale": (["--sizes", "1000,10000,100000"], ["--sizes", "1000,10000", "--new", "150"]),
     "dedup_eval": ([], []),
     "replay_throughput": (["--pages", "2000"], ["--pages", "2000"]),
@@ -61,6 +62,14 @@ def flatten(results: dict) -> dict:
         for language, scores in topic.get("newswatch", {}).items():
             out[f"topic_precision_{language}"] = scores["precision"]
             out[f"topic_recall_{language}"] = scores["recall"]
+    judgement = results.get("judgement", {})
+    for method in ("naive_query", "rules", "model_cv"):
+        for language, s in judgement.get(method, {}).items():
+            for measure in ("precision", "recall", "f1", "lookalikes_passed"):
+                out[f"{method}_{measure}_{language}"] = s[measure]
+    for key, value in (judgement.get("stories") or {}).items():
+        if isinstance(value, (int, float)):
+            out[f"corpus_{key}"] = value
     for name in ("duplicates", "story_links"):
         if name in results.get("dedup_eval", {}):
             out[f"{name}_precision"] = results["dedup_eval"][name]["precision"]
@@ -89,7 +98,23 @@ TABLE = [
     ("duplicates_recall", "duplicates recall", ""),
     ("story_links_precision", "story links precision", ""),
     ("story_links_recall", "story links recall", ""),
-    ("topic_ms_per_article", "topic scoring, ms/article", ""),
+    ("topic_ms_per_article", "topic scoring, ms/article (hand-written dev set)", "<= 1"),
+    ("topic_model_ms_per_article", "topic model scoring, ms/article (real corpus)", "<= 1"),
+    *(
+        (f"{method}_{measure}_{language}", f"topic {label} {measure}, {language}", target)
+        for language in ("en", "uk", "ru")
+        for method, label, targets in (
+            (
+                "model_cv",
+                "model (grouped CV)",
+                {"precision": ">= 0.95", "recall": ">= 0.95", "lookalikes_passed": "<= 3"},
+            ),
+            ("rules", "rules (unfitted)", {}),
+            ("naive_query", "naive query", {}),
+        )
+        for measure in ("precision", "recall", "lookalikes_passed")
+        for target in [targets.get(measure, "")]
+    ),
     ("daemon_crawls", "daemon: scheduled replay crawls", ""),
     ("daemon_rss_mb", "daemon resident memory after them, MB", ""),
     ("daemon_rss_growth_mb", "daemon memory growth over them, MB", ""),

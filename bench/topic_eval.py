@@ -1,5 +1,6 @@
 """Topic relevance on the labelled dev set (tests/topic_devset) and the five seeds: precision and
-recall per language for newswatch's topic scoring, beside the naive alert query (a Western actor
+recall per language for newswatch's topic scoring (its model, when the topic has one), beside
+the topic file's rules alone and the naive alert query (a Western actor
 AND Russia AND a talks word, anywhere in the text), and speed in ms per article and per KB.
 
     python bench/topic_eval.py [--topic FILE]
@@ -17,8 +18,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from newswatch.language import detect_language
 from newswatch.seedfile import parse_seed_text
-from newswatch.topic import DEFAULT_TOPIC, field_hits, load_topic, score_text
+from newswatch.topic import DEFAULT_TOPIC, field_hits, load_topic, rules_score, score_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEVSET = REPO / "tests" / "topic_devset"
@@ -90,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     topic = load_topic(args.topic)
     cases = examples(Path(args.set))
-    ours, base, timings, kb = [], [], [], []
+    ours, rules, base, timings, kb = [], [], [], [], []
     errors = []
     for case in cases:
         start = time.perf_counter()
@@ -100,7 +102,16 @@ def main() -> None:
         timings.append((time.perf_counter() - start) * 1000)
         kb.append(len(case["text"].encode()) / 1024)
         ours.append((case, result.on_topic))
-        language = case["language"] or "en"
+        rules.append(
+            (
+                case,
+                rules_score(
+                    topic, title=None, lead=None, text=case["text"], language=case["language"]
+                ).on_topic,
+            )
+        )
+        # The naive query reads the language as newswatch does (detected when not given).
+        language = case["language"] or detect_language(case["text"]) or "en"
         base.append((case, naive(topic, case["text"], language)))
         if result.on_topic != case["label"]:
             errors.append(
@@ -119,6 +130,7 @@ def main() -> None:
         warm.append((time.perf_counter() - start) * 1000)
     summary = {
         "newswatch": report(ours),
+        "rules": report(rules),
         "naive_query": report(base),
         "topic_ms_per_article": round(statistics.median(warm), 3),
         "topic_ms_per_kb": round(
@@ -127,7 +139,7 @@ def main() -> None:
         "topic_ms_per_article_cold": round(statistics.median(timings), 3),
     }
     print(f"{'language':8} {'method':12} {'precision':>9} {'recall':>7} {'look-alikes passed':>19}")
-    for method in ("newswatch", "naive_query"):
+    for method in ("newswatch", "rules", "naive_query"):
         for language, r in summary[method].items():
             print(
                 f"{language:8} {method:12} {r['precision']!s:>9} {r['recall']!s:>7} "

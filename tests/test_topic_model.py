@@ -256,3 +256,34 @@ def test_topic_fit_errors_are_one_line(tmp_path):
     assert missing.returncode == 1 and "cannot read" in missing.stderr
     no_model = run_newswatch("topic", "weights", str(topic))
     assert no_model.returncode == 1 and "has no model yet" in no_model.stderr
+
+
+def test_the_topic_pipeline_stores_why_and_reads_the_date():
+    """The pipeline scores with the model, passes the article's date (a date before the
+    invasion counts against it), and keeps the features that moved the score in `matched`."""
+    from newswatch.items import Article
+    from newswatch.pipelines.topic import TopicPipeline
+
+    class Stats:
+        def inc_value(self, *args, **kwargs):
+            pass
+
+    pipeline = TopicPipeline([load_topic()], Stats())
+
+    def judged(day):
+        article = Article(
+            url="https://example.org/x",
+            title="Macron and Putin discuss ending the war by phone",
+            lead="The French and Russian presidents spoke about peace talks on Ukraine.",
+            text="Paris said the call with the Kremlin lasted two hours. "
+            "Macron urged Putin to agree to a ceasefire and negotiations with Kyiv.",
+            language="en",
+        )
+        article.date = day
+        return pipeline.process_item(article)
+
+    recent, old = judged("2025-03-01"), judged("2019-06-01")
+    assert recent.on_topic and "features" in recent.matched["west_russia_talks"]
+    assert "talks" in recent.matched["west_russia_talks"]
+    assert old.relevance < recent.relevance
+    assert "dated_before_2022-02-24" in old.matched["west_russia_talks"]["features"]

@@ -63,9 +63,7 @@ def fit(
         except StoreError as error:
             _fail(str(error))
     try:
-        report = fit_topic(
-            topic_file, list(label_files), db=db, out=out, estimate=not no_estimate
-        )
+        report = fit_topic(topic_file, list(label_files), db=db, out=out, estimate=not no_estimate)
     except (TopicError, LabelError) as error:
         _fail(str(error))
     except ValueError as error:  # too few labels, or one side only
