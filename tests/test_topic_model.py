@@ -287,3 +287,30 @@ def test_the_topic_pipeline_stores_why_and_reads_the_date():
     assert "talks" in recent.matched["west_russia_talks"]
     assert old.relevance < recent.relevance
     assert "dated_before_2022-02-24" in old.matched["west_russia_talks"]["features"]
+
+
+def test_matched_is_the_same_in_every_process():
+    """A word of two concepts ("talks": talks and contact) must not make `matched` depend on
+    the process's string hashing, or a re-import would see every article as updated."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json\n"
+        "from newswatch.topic import load_topic, score_text\n"
+        "s = score_text(load_topic(), title='Talks with Russia and the US', lead='',\n"
+        "    text='The envoy will talk and meet in Geneva about peace talks.', language='en')\n"
+        "print(json.dumps(s.explained))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1

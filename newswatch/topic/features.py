@@ -151,4 +151,6 @@ def article_features(
             word = word.lower()
             if len(word) > 2 and not word.isdigit():
                 x[f"ngram:body:{word}"] = 1.0
-    return {k: v for k, v in x.items() if v}, matched
+    # Sorted, so that the same article always gives the same `matched` (a word of two concepts
+    # yields them in set order, which differs between processes).
+    return {k: v for k, v in x.items() if v}, {c: matched[c] for c in sorted(matched)}

@@ -37,7 +37,7 @@ def rules_score(
     for name, value in fields.items():
         for concept, count in field_hits(value, lexicon).items():
             matched[concept][name] = count
-    return TopicScore(topic.name, *_judge(topic, matched), dict(matched))
+    return TopicScore(topic.name, *_judge(topic, matched), {c: matched[c] for c in sorted(matched)})
 
 
 def rules_relevance(topic: Topic, matched: dict[str, dict[str, int]]) -> float:
