@@ -314,3 +314,27 @@ def test_matched_is_the_same_in_every_process():
         for seed in ("1", "2", "3", "4")
     }
     assert len(outputs) == 1
+
+
+def test_rescore_topics_rejudges_a_store_an_older_version_scored(db_path):
+    """A store scored by older rules (here: every article marked on the topic, no features) is
+    scored again in one transaction, and says what changed."""
+    from newswatch.items import Article
+    from newswatch.store import open_store, save_article
+    from newswatch.store.rescore import rescore_topics
+
+    db = open_store(db_path)
+    for number, (title, text) in enumerate([ON[0], OFF[0], OFF[1]]):
+        article = Article(url=f"https://example.org/{number}", title=title, text=text)
+        article.id, article.language = f"a{number}", "en"
+        save_article(db, article, "2026-01-01T00:00:00+00:00")
+    db.execute("UPDATE articles SET on_topic = 1, relevance = 1.0, matched = '{}'")
+    db.conn.commit()
+    counts = rescore_topics(db, [load_topic()])
+    assert counts == {"scored": 3, "on_topic_before": 3, "on_topic_after": 1, "changed": 2}
+    rows = {r["title"]: r for r in db["articles"].rows}
+    assert rows[ON[0][0]]["on_topic"] == 1 and rows[OFF[0][0]]["on_topic"] == 0
+    assert "features" in json.loads(rows[ON[0][0]]["matched"])["west_russia_talks"]
+    topics = {r["article_id"]: r["on_topic"] for r in db["article_topics"].rows}
+    assert sorted(topics.values()) == [0, 0, 1]
+    assert rescore_topics(db, [load_topic()])["changed"] == 0  # idempotent
