@@ -119,6 +119,7 @@ def test_each_spider_crawls_its_demo_pages_end_to_end(name, server, tmp_path):
         assert row["language"] == golden["language"]
         assert json.loads(row["authors"]) == golden["authors"]
         assert row["text"].split("\n\n")[0] == golden["first_paragraph"]
+        assert bool(row["on_topic"]) == golden["on_topic"], url  # the page author's judgement
     assert stats["newswatch/store/new"] == len(expected) + 5  # + the seeds on first use
     assert stats.get("log_count/ERROR", 0) == 0
 

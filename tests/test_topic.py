@@ -102,8 +102,10 @@ def test_the_title_weighs_more_than_the_body():
 
 
 def test_dev_set_quality_holds():
-    """A regression guard on the labelled dev set (not a target to tune to): recall stays
-    near-complete and far fewer look-alikes pass than the naive alert query lets through."""
+    """A regression guard on the hand-written dev set (not a target to tune to, and not
+    evidence of quality: bench/judgement.py measures that on real articles): recall stays
+    near-complete and at most one off-topic article of a language passes (the naive alert
+    query lets 3 to 8 through)."""
     rows = list(csv.DictReader((DEVSET / "labels.tsv").open(encoding="utf-8"), delimiter="\t"))
     for language in ("en", "uk", "ru"):
         subset = [r for r in rows if r["language"] == language]
@@ -119,7 +121,7 @@ def test_dev_set_quality_holds():
         positives = [p for r, p in results if r["on_topic"] == "1"]
         negatives = [p for r, p in results if r["on_topic"] == "0"]
         assert sum(positives) / len(positives) >= 0.9, language
-        assert sum(negatives) <= 0.15 * len(negatives), language
+        assert sum(negatives) <= 1, language
 
 
 def test_a_topic_file_is_data_that_can_be_copied_and_changed(tmp_path):
