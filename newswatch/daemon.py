@@ -211,11 +211,11 @@ def _record_failure(db: str, outlet: str, started: datetime, status: str) -> Non
 
 def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: str | None):
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
     Path(schedule.jobs_db).parent.mkdir(parents=True, exist_ok=True)
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{schedule.jobs_db}")},
         executors={"default": {"type": "threadpool", "max_workers": 2}},
         job_defaults={
@@ -286,10 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             running = list(_running)
         for process in running:
             threading.Thread(target=_stop, args=(process,), daemon=True).start()
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
 
-    scheduler = None
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.once:
@@ -310,11 +307,18 @@ def main(argv: list[str] | None = None) -> int:
                 != 0
             )
         return 0 if _stopping.is_set() or not failed else 1
+    # The scheduler runs in the background and the main thread waits for the stop: a signal
+    # that arrives at any moment, even before the scheduler exists, ends the wait (a blocking
+    # scheduler started after such a signal would never have been shut down).
     scheduler = build_scheduler(schedule, db, args.replay, capture)
-    logger.info(
-        "daemon started: %d jobs; stop it with SIGTERM or SIGINT", len(scheduler.get_jobs())
-    )
-    scheduler.start()  # blocks until stop()
+    if not _stopping.is_set():
+        scheduler.start()
+        logger.info(
+            "daemon started: %d jobs; stop it with SIGTERM or SIGINT", len(scheduler.get_jobs())
+        )
+        while not _stopping.wait(0.5):
+            pass
+        scheduler.shutdown(wait=False)
     with _lock:
         running = list(_running)
     for process in running:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import sqlite3
@@ -18,6 +19,7 @@ import pytest
 from conftest import REPO, run_newswatch
 
 from newswatch.fixtures import DEMO_DIR, fixture_name, load_fixtures, save_fixture, serve_fixtures
+from newswatch.outlets import OUTLETS
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -196,24 +198,68 @@ def test_once_crawls_every_outlet_and_saves_fixtures(tmp_path):
     assert len(load_fixtures([tmp_path / "fixtures"])) > 40  # captured, on by default
 
 
+def _wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60) -> str:
+    """Read the process's stderr until a line holds `text`; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], deadline - time.monotonic())
+        if not ready:
+            break
+        line = process.stderr.readline()
+        if not line:  # the process ended
+            break
+        seen.append(line)
+        if text in line:
+            return line
+    pytest.fail(f"no line with {text!r} in time; stderr so far: {''.join(seen)[-2000:]}")
+
+
 def test_sigterm_stops_the_daemon_cleanly_and_a_restart_duplicates_no_job(tmp_path):
+    jobs = len(OUTLETS) * 2
     daemon = _daemon(tmp_path, "--replay", str(DEMO_DIR))
-    time.sleep(3)
-    assert daemon.poll() is None  # running, waiting for its next cron time
+    _wait_for_line(daemon, f"daemon started: {jobs} jobs")
     daemon.send_signal(signal.SIGTERM)
     _, err = daemon.communicate(timeout=90)
     assert daemon.returncode == 0, err
     assert "daemon stopped" in err
+    # A restart finds the jobs stored and starts with the same ten, not twenty and not dead
+    # on a conflicting job id.
     again = _daemon(tmp_path, "--replay", str(DEMO_DIR))
-    time.sleep(3)
+    _wait_for_line(again, f"daemon started: {jobs} jobs")
     again.send_signal(signal.SIGINT)
-    again.communicate(timeout=90)
+    _, err = again.communicate(timeout=90)
+    assert again.returncode == 0, err
+    assert "daemon stopped" in err
     ids = [r[0] for r in _rows(tmp_path / "jobs.db", "SELECT id FROM apscheduler_jobs")]
     assert sorted(ids) == sorted(
         f"{o}-{k}"
         for o in ("moscowtimes", "pravda", "rbc", "sputnik", "unian")
         for k in ("feeds", "backfill")
     )
+
+
+def test_a_stop_that_arrives_before_the_scheduler_exists_is_not_lost(tmp_path):
+    """A signal between installing the handlers and starting the scheduler used to be lost,
+    and the daemon then waited for ever: here the stop is already set when main() runs."""
+    config = tmp_path / "schedule.toml"
+    config.write_text(
+        (REPO / "newswatch" / "schedule.toml")
+        .read_text()
+        .replace('jobs_db = "data/jobs.db"', f'jobs_db = "{tmp_path / "jobs.db"}"')
+    )
+    code = (
+        "import sys\n"
+        "from newswatch import daemon\n"
+        "daemon._stopping.set()\n"
+        f"sys.exit(daemon.main(['--config', {str(config)!r}, '--db', {str(tmp_path / 'd.db')!r},"
+        " '--no-capture']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "daemon stopped" in result.stderr
 
 
 def test_a_crawl_that_crashes_or_hangs_is_recorded_and_the_daemon_goes_on(tmp_path, mocker):
