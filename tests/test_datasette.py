@@ -165,7 +165,10 @@ def test_end_to_end_in_headless_chromium(store, tmp_path):
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("CI must have chromium (.ci/run installs Debian's package)")
-        pytest.skip("no chromium on this developer machine")
+        pytest.skip(
+            "NOT RUN: the browser test needs Debian's Chromium; install it with "
+            "`apt-get install chromium` (CI installs it and fails without it)"
+        )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(store), "--port", str(port)],
