@@ -17,6 +17,19 @@ db_option = click.option(
     default=None,
     help="SQLite database [default: $NEWSWATCH_DB or data/newswatch.db].",
 )
+
+
+def topic_option(default: str):
+    """--topic FILE (repeatable): the topic files to score against."""
+    return click.option(
+        "--topic",
+        "topic_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help=f"A topic file (repeatable) [default: {default}].",
+    )
+
+
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show the crawl log.")
 
 

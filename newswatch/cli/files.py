@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, _open_seeded, _run_import, db_option, verbose_option
+from newswatch.cli.common import (
+    _fail,
+    _open_seeded,
+    _run_import,
+    db_option,
+    topic_option,
+    verbose_option,
+)
 from newswatch.outlets import OUTLETS
 from newswatch.store import iter_articles
 
@@ -138,13 +145,7 @@ def extract(file: Path, url: str) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--topic",
-    "topic_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A topic file (repeatable) [default: the bundled topic].",
-)
+@topic_option("the bundled topic")
 def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
     """Score seed-format files (or folders of them) against the topic; one JSON object a line:
     file, relevance, on_topic, language, matched. No network, no database. A file that cannot

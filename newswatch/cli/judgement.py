@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, db_option
+from newswatch.cli.common import _fail, db_option, topic_option
 
 
 @main.group()
@@ -108,13 +108,7 @@ def weights(topic_file: Path, top: int) -> None:
 
 @main.command()
 @db_option
-@click.option(
-    "--topic",
-    "topic_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A topic file (repeatable) [default: NEWSWATCH_TOPICS, else the bundled topic].",
-)
+@topic_option("NEWSWATCH_TOPICS, else the bundled topic")
 def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
     """Score every stored article against the topics again and re-link copies and stories, as
     this version judges them (after an upgrade, or a topic file or model changed). One
