@@ -14,6 +14,7 @@ up in the store is decided in `newswatch.store.dedup`, inside the write transact
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -234,18 +235,145 @@ def story_anchors(text: str) -> set[str]:
     return anchors
 
 
+# --- story features ------------------------------------------------------------------------------
+
+TITLE_WEIGHT = 1.0
+LEAD_WEIGHT = 0.8  # the lead, and the first LEAD_WORDS words of the body
+BODY_WEIGHT = 0.35  # the rest of the body: background
+TOPICAL_SHARE = 0.5  # a topical word counts this much of a name in the same place
+LEAD_WORDS = 60
+TOPICAL_MIN_LETTERS = 5
+_QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
+_LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
+
+
+def _names_and_numbers(text: str, language: str | None, known_names: set[str]) -> set[str]:
+    """story_anchors of `text`, plus a capitalised word opening a sentence (a headline's
+    "Rutte says ...") when it is a name elsewhere in the article or no dictionary word."""
+    from newswatch.lemmas import is_known
+
+    anchors = story_anchors(text)
+    previous = "."
+    for match in _ANCHOR_TOKEN.finditer(text):
+        token = match.group(0)
+        if token in _SENTENCE_END:
+            previous = token
+            continue
+        if (
+            previous in _SENTENCE_END
+            and token[0].isupper()
+            and len(token) >= 4
+            and not token.isupper()
+            and (key := name_key(token))
+        ):
+            name = f"n:{key}"
+            if name in known_names or not is_known(token.lower(), language or "en"):
+                anchors.add(name)
+        previous = token
+    return anchors
+
+
+def _topical(text: str, language: str | None) -> set[str]:
+    """Content words of `text` (lower case, five letters or more) as `w:<language>:<stem>`:
+    they match only in the same language."""
+    from newswatch.search import stem
+
+    language = language or "en"
+    words = {w for w in _LOWER_WORD.findall(text) if w[0].islower()}
+    return {
+        f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS
+    }
+
+
+def _quoted(text: str, language: str | None) -> set[str]:
+    """Quoted words, as topical words (a quote is translated, so only within a language)."""
+    return {q for quote in _QUOTED.findall(text) for q in _topical(quote, language)}
+
+
+def story_features(
+    title: str | None, lead: str | None, text: str, language: str | None
+) -> dict[str, float]:
+    """What a report of an event is judged on, each feature with the weight of the most
+    prominent place it appears in: title TITLE_WEIGHT, lead (and the first LEAD_WORDS words
+    of the body) LEAD_WEIGHT, the rest of the body BODY_WEIGHT (a background paragraph counts
+    little). Features: names (`n:`) and numbers (`#`) of story_anchors, which match across
+    languages; and topical words (`w:<language>:<stem>`, title and lead only, and quoted
+    words), which match in one language and count TOPICAL_SHARE of a name."""
+    words = (text or "").split()
+    places = (
+        (title or "", TITLE_WEIGHT),
+        (" ".join(filter(None, (lead, " ".join(words[:LEAD_WORDS])))), LEAD_WEIGHT),
+        (" ".join(words[LEAD_WORDS:]), BODY_WEIGHT),
+    )
+    known = story_anchors("\n\n".join(p for p, _ in places))
+    features: dict[str, float] = {}
+
+    def offer(feature: str, weight: float) -> None:
+        if weight > features.get(feature, 0.0):
+            features[feature] = weight
+
+    for place, weight in places:
+        for anchor in _names_and_numbers(place, language, known):
+            offer(anchor, weight)
+        if weight >= LEAD_WEIGHT:
+            for word in _topical(place, language) | _quoted(place, language):
+                offer(word, weight * TOPICAL_SHARE)
+        else:
+            for word in _quoted(place, language):
+                offer(word, weight * TOPICAL_SHARE)
+    return features
+
+
+def cross_language(feature: str) -> bool:
+    """Whether `feature` can match a report in another language (names and numbers can)."""
+    return not feature.startswith("w:")
+
+
+def report_similarity(
+    mine: dict[str, float],
+    theirs: dict[str, float],
+    weights: dict[str, float],
+    same_language: bool,
+) -> float:
+    """How alike two reports are: the cosine of their features, each weighted by its place
+    (story_features) times `weights` (its rarity); across languages, names and numbers only."""
+    if not same_language:
+        mine = {f: w for f, w in mine.items() if cross_language(f)}
+        theirs = {f: w for f, w in theirs.items() if cross_language(f)}
+    shared = sum(
+        weights.get(f, 1.0) * min(w, theirs[f]) for f, w in mine.items() if f in theirs
+    )
+    if not shared:
+        return 0.0
+    norm_mine = sum(weights.get(f, 1.0) * w for f, w in mine.items())
+    norm_theirs = sum(weights.get(f, 1.0) * w for f, w in theirs.items())
+    return shared / math.sqrt(norm_mine * norm_theirs)
+
+
 @dataclass
 class Fingerprint:
     content_hash: str
     signature: np.ndarray
     buckets: list[int]
-    anchors: set[str]
+    features: dict[str, float]
+    title_key: str | None = None
+
+
+TITLE_KEY_WORDS = 4  # a headline this long or longer identifies an article's copies
+
+
+def title_key(title: str | None) -> str | None:
+    """The content_hash of a headline of TITLE_KEY_WORDS words or more, else None."""
+    normalised = normalise_text(title or "")
+    return content_hash(normalised) if len(normalised.split()) >= TITLE_KEY_WORDS else None
 
 
 SHORT_BODY = 25  # words: below this, a body says too little to tell two articles apart
 
 
-def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
+def fingerprint(
+    title: str | None, lead: str | None, text: str, language: str | None = None
+) -> Fingerprint:
     whole = "\n\n".join(p for p in (title, lead, text) if p)
     # Copies are recognised by their body, which re-posts keep while editing headlines; a body
     # too short to tell articles apart ("Details to follow.") is taken with its title.
@@ -255,5 +383,9 @@ def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
     normalised = normalise_text(body)
     signature = minhash(normalised.split())
     return Fingerprint(
-        content_hash(normalised), signature, lsh_buckets(signature), story_anchors(whole)
+        content_hash(normalised),
+        signature,
+        lsh_buckets(signature),
+        story_features(title, lead, text, language),
+        title_key(title),
     )

@@ -157,3 +157,16 @@ def m009_earlier_signatures(db: Database) -> None:
     of what it said before is still recognised as its copy."""
     db["earlier_signatures"].create({"article_id": str, "signature": bytes})
     db["earlier_signatures"].create_index(["article_id"])
+
+
+@migrations()
+def m010_story_features_and_editions(db: Database) -> None:
+    """Stories judged on weighted features: the weight of each feature (story_anchors.weight:
+    where in the article it stands); the language editions an outlet names for an article
+    (articles.alternates) and the keys that find them (edition_keys: `own` 1 for the
+    article's own URL or edition-free id, 0 for an edition it names). The stored articles are
+    re-linked once every migration is applied (see `newswatch.store.migrate`)."""
+    db["story_anchors"].add_column("weight", float, not_null_default=1.0)
+    db["articles"].add_column("alternates", str, not_null_default="[]")
+    db["edition_keys"].create({"key": str, "article_id": str, "own": int})
+    db["article_fingerprints"].add_column("title_key", str)

@@ -1,0 +1,26 @@
+"""The thresholds of copy detection and story linking, in one place: the store uses
+DEFAULT_RULES; bench/story_judgement.py chooses them by cross-validation on the real corpus
+and passes others to `save_article` while it does."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    # Copies (same language): the estimated Jaccard similarity of word 3-shingles of a near
+    # copy; of a copy that keeps the headline word for word (the excerpt around it may differ).
+    near_duplicate: float = 0.5
+    titled_duplicate: float = 0.15
+    # Stories: the mean similarity to a story's dated reports that a dated article needs to
+    # join it; the same for an undated article; the days from the story's first report.
+    score: float = 0.15
+    score_undated: float = 0.3
+    window_days: int = 3
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_RULES = LinkRules()
