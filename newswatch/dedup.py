@@ -247,30 +247,70 @@ _QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
 _LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
 
 
-def _names_and_numbers(text: str, language: str | None, known_names: set[str]) -> set[str]:
-    """story_anchors of `text`, plus a capitalised word opening a sentence (a headline's
-    "Rutte says ...") when it is a name elsewhere in the article or no dictionary word."""
+def _names_and_numbers(
+    text: str, language: str | None, known_names: set[str], headline: bool = False
+) -> tuple[set[str], set[str]]:
+    """Names and numbers of `text` (see story_anchors), with three differences. Of names
+    written together ("Foreign Minister Sergei Lavrov", "Марк Рютте") only the last counts:
+    titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell no event. A capitalised
+    word opening a sentence (a headline's "Rutte says ...") counts when it is a name
+    elsewhere in the article or no dictionary word. In a `headline`, a capitalised dictionary
+    word that is no name elsewhere in the article is Title Case ("Hold Talks"): it is returned
+    apart, as a word."""
     from newswatch.lemmas import is_known
 
-    anchors = story_anchors(text)
-    previous = "."
+    anchors: set[str] = set()
+    demoted: set[str] = set()
+    run: list[tuple[str, bool]] = []  # capitalised words written together: (word, opening)
+
+    def close_run() -> None:
+        if not run:
+            return
+        token, opening = run[-1]
+        run.clear()
+        key = name_key(token)
+        name = f"n:{key}" if key else None
+        if name is None or name in OUTLET_NAMES:
+            return
+        if name in known_names:
+            anchors.add(name)
+        elif is_known(token.lower(), language or "en"):
+            if headline:
+                demoted.add(token.lower())
+            elif not opening:
+                anchors.add(name)
+        else:
+            anchors.add(name)
+
+    previous, end = ".", 0
     for match in _ANCHOR_TOKEN.finditer(text):
         token = match.group(0)
+        together = not text[end : match.start()].strip()
+        end = match.end()
         if token in _SENTENCE_END:
+            close_run()
             previous = token
             continue
-        if (
-            previous in _SENTENCE_END
-            and token[0].isupper()
-            and len(token) >= 4
-            and not token.isupper()
-            and (key := name_key(token))
-        ):
-            name = f"n:{key}"
-            if name in known_names or not is_known(token.lower(), language or "en"):
-                anchors.add(name)
+        if token[0].isupper() and len(token) >= 4 and not token.isupper():
+            if not together:
+                close_run()
+            run.append((token, previous in _SENTENCE_END and not run))
+        else:
+            close_run()
+            if token[0].isdigit():
+                digits = re.sub(r"\D", "", token)
+                if len(digits) >= 2:
+                    anchors.add(f"#{digits}")
         previous = token
-    return anchors
+    close_run()
+    return anchors, demoted
+
+
+# The outlets' own names, which their every page repeats: no evidence of an event.
+OUTLET_NAMES = frozenset(
+    f"n:{name_key(word)}"
+    for word in ("Sputnik", "Pravda", "Правда", "РБК-Україна", "РБК-Украина", "RBC-Ukraine")
+)
 
 
 def _topical(text: str, language: str | None) -> set[str]:
@@ -280,9 +320,7 @@ def _topical(text: str, language: str | None) -> set[str]:
 
     language = language or "en"
     words = {w for w in _LOWER_WORD.findall(text) if w[0].islower()}
-    return {
-        f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS
-    }
+    return {f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS}
 
 
 def _quoted(text: str, language: str | None) -> set[str]:
@@ -305,7 +343,7 @@ def story_features(
         (" ".join(filter(None, (lead, " ".join(words[:LEAD_WORDS])))), LEAD_WEIGHT),
         (" ".join(words[LEAD_WORDS:]), BODY_WEIGHT),
     )
-    known = story_anchors("\n\n".join(p for p, _ in places))
+    known = _names_and_numbers("\n\n".join(p for p, _ in places[1:]), language, set())[0]
     features: dict[str, float] = {}
 
     def offer(feature: str, weight: float) -> None:
@@ -313,15 +351,27 @@ def story_features(
             features[feature] = weight
 
     for place, weight in places:
-        for anchor in _names_and_numbers(place, language, known):
+        anchors, demoted = _names_and_numbers(place, language, known, weight == TITLE_WEIGHT)
+        for anchor in anchors:
             offer(anchor, weight)
         if weight >= LEAD_WEIGHT:
-            for word in _topical(place, language) | _quoted(place, language):
+            topical = _topical(place, language) | _topical(" ".join(demoted), language)
+            for word in topical | _quoted(place, language):
                 offer(word, weight * TOPICAL_SHARE)
         else:
             for word in _quoted(place, language):
                 offer(word, weight * TOPICAL_SHARE)
     return features
+
+
+def prominent(features: dict[str, float]) -> dict[str, float]:
+    """The features of the title and lead only (what the report is about, not its
+    background)."""
+    return {
+        f: w
+        for f, w in features.items()
+        if w >= (LEAD_WEIGHT * TOPICAL_SHARE if f.startswith("w:") else LEAD_WEIGHT)
+    }
 
 
 def cross_language(feature: str) -> bool:
@@ -340,9 +390,7 @@ def report_similarity(
     if not same_language:
         mine = {f: w for f, w in mine.items() if cross_language(f)}
         theirs = {f: w for f, w in theirs.items() if cross_language(f)}
-    shared = sum(
-        weights.get(f, 1.0) * min(w, theirs[f]) for f, w in mine.items() if f in theirs
-    )
+    shared = sum(weights.get(f, 1.0) * min(w, theirs[f]) for f, w in mine.items() if f in theirs)
     if not shared:
         return 0.0
     norm_mine = sum(weights.get(f, 1.0) * w for f, w in mine.items())

@@ -156,8 +156,10 @@ def parse_sitemap(body: bytes) -> Sitemap:
             alternates = tuple(
                 href
                 for link in _children(node, "link")
-                if link.get("rel") == "alternate" and link.get("hreflang")
-                and (href := (link.get("href") or "").strip()) and href != loc
+                if link.get("rel") == "alternate"
+                and link.get("hreflang")
+                and (href := (link.get("href") or "").strip())
+                and href != loc
             )
             entries.append(Entry(loc, when, _text(node, "title"), alternates))
     return Sitemap(kind == "sitemapindex", entries)

@@ -26,8 +26,7 @@ def relink_all(db: Database, rules: LinkRules = DEFAULT_RULES) -> dict[str, int]
     articles' links changed."""
     with write_transaction(db):
         before = {
-            row[0]: row[1:]
-            for row in db.execute("SELECT id, duplicate_of, story_id FROM articles")
+            row[0]: row[1:] for row in db.execute("SELECT id, duplicate_of, story_id FROM articles")
         }
         for table in (*DERIVED_TABLES, "edition_keys"):
             db.execute(f"DELETE FROM [{table}]")
@@ -55,8 +54,7 @@ def relink_all(db: Database, rules: LinkRules = DEFAULT_RULES) -> dict[str, int]
             if former:
                 promote(db, article.id, former)
         after = {
-            row[0]: row[1:]
-            for row in db.execute("SELECT id, duplicate_of, story_id FROM articles")
+            row[0]: row[1:] for row in db.execute("SELECT id, duplicate_of, story_id FROM articles")
         }
     return {
         "articles": len(after),

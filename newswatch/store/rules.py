@@ -15,8 +15,9 @@ class LinkRules:
     titled_duplicate: float = 0.15
     # Stories: the mean similarity to a story's dated reports that a dated article needs to
     # join it; the same for an undated article; the days from the story's first report.
-    score: float = 0.15
-    score_undated: float = 0.3
+    score: float = 0.1
+    score_undated: float = 0.25
+    score_prominent: float = 0.2  # the same, on title and lead alone
     window_days: int = 3
 
     def as_dict(self) -> dict:

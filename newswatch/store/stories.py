@@ -11,7 +11,9 @@ intermediate report:
   The article is compared with each candidate story's reports (its originals, up to
   MAX_REPORTS, first published first) and joins the story whose mean similarity
   (`report_similarity`) is highest, if that mean reaches `LinkRules.score` (an undated
-  article: `score_undated`). A report alike to one member and unlike the others stays out.
+  article: `score_undated`), the mean on title and lead alone reaches `score_prominent`, and
+  the article is that alike to the story's first report or to more than half of its reports.
+  A report alike to one member and unlike the others stays out: stories do not chain.
 - **Window**: a dated article is compared only with stories whose first report was published
   within `window_days` of it: a story does not creep forward report by report.
 - **Undated reports are no evidence**: the reports compared are the dated ones, so an undated
@@ -31,7 +33,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from newswatch.dedup import Fingerprint, report_similarity
+from newswatch.dedup import Fingerprint, prominent, report_similarity
 from newswatch.items import Article
 from newswatch.keys import canonical_url, edition_key
 from newswatch.store.rules import DEFAULT_RULES, LinkRules
@@ -43,8 +45,6 @@ MAX_FEATURE_ROWS = 5000  # rows of story_anchors read to find candidates, at mos
 MAX_STORIES = 6  # candidate stories compared
 MAX_REPORTS = 8  # reports of a story compared (the first published)
 TOTAL = "__articles__"  # the anchor_counts row that counts the articles
-
-
 
 
 def story_of(db: Database, article_id: str) -> str:
@@ -176,8 +176,7 @@ def find_story(
         evidence = {
             story: reports
             for story, reports in evidence.items()
-            if reports
-            and abs((date.fromisoformat(reports[0][2]) - day).days) <= rules.window_days
+            if reports and abs((date.fromisoformat(reports[0][2]) - day).days) <= rules.window_days
         }
     ids = [r[0] for reports in evidence.values() for r in reports]
     if not ids:
@@ -192,12 +191,18 @@ def find_story(
     weights, _ = rarity(db, set(mine).union(*theirs.values()))
     needed = rules.score if article.date else rules.score_undated
     best, best_score = None, needed
+    mine_prominent = prominent(mine)
     for story, reports in evidence.items():
-        scores = [
-            report_similarity(mine, theirs.get(report, {}), weights, language == article.language)
-            for report, language, _ in reports
-        ]
+        scores, leads = [], []
+        for report, language, _ in reports:
+            same = language == article.language
+            scores.append(report_similarity(mine, theirs.get(report, {}), weights, same))
+            leads.append(
+                report_similarity(mine_prominent, prominent(theirs.get(report, {})), weights, same)
+            )
         score = sum(scores) / len(scores)
-        if score >= best_score:
+        # Alike to the story's first report, or to most of its reports: not to one of them.
+        backed = scores[0] >= needed or 2 * sum(s >= needed for s in scores) > len(scores)
+        if backed and score >= best_score and sum(leads) / len(leads) >= rules.score_prominent:
             best, best_score = story, score
     return best
