@@ -56,9 +56,9 @@ WORKERS = 2
 # The grids the thresholds are chosen from, on training folds only: the story thresholds by
 # story F1 over all pairs, the copy threshold by copy F1 (each with the other's defaults).
 STORY_GRID = [
-    {"score": score, "score_undated": undated, "score_prominent": lead}
-    for score, undated, lead in itertools.product(
-        (0.1, 0.15, 0.2), (0.15, 0.25, 0.35), (0.15, 0.2, 0.25)
+    {"score": score, "score_undated": undated, "score_prominent": lead, "idf_floor": floor}
+    for floor, score, undated, lead in itertools.product(
+        (0.5, 1.0), (0.15, 0.2, 0.25), (0.15, 0.2, 0.3), (0.15, 0.2, 0.25)
     )
 ]
 COPY_GRID = [{"near_duplicate": near} for near in (0.4, 0.5, 0.6)]

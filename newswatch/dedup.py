@@ -189,6 +189,30 @@ def strip_case_ending(word: str) -> str:
     return word
 
 
+# Places whose names the three languages write too differently for one skeleton: the
+# Ukrainian or Russian skeleton -> the English one (Франція -> France, Польща -> Poland).
+_SKELETON_ALIASES = {
+    "frnz": "frnk",
+    "nmggn": "grmn",
+    "plsgg": "plnd",
+    "plsg": "plnd",
+    "rs": "rss",
+    "vrp": "rp",
+    "krml": "krmln",
+    "trggn": "trk",
+    "trz": "trk",
+    "stmbl": "stnbl",
+    "brssl": "brssls",
+}
+# Abbreviations, written in capitals, that name the same thing in every language.
+ACRONYMS = {
+    **dict.fromkeys(("US", "USA", "США"), "n:us"),
+    **dict.fromkeys(("EU", "ЄС", "ЕС"), "n:eu"),
+    **dict.fromkeys(("NATO", "НАТО"), "n:nato"),
+    **dict.fromkeys(("UN", "ООН"), "n:un"),
+}
+
+
 @lru_cache(maxsize=100_000)
 def name_key(word: str) -> str | None:
     """A script-independent key for a proper name: transliterated, case endings dropped,
@@ -205,6 +229,7 @@ def name_key(word: str) -> str | None:
     # г, ж, х and h, g, j trade places between these languages' spellings (Женева / Geneva,
     # Гельсінкі / Helsinki): one letter for all of them.
     skeleton = _GUTTURAL.sub("g", _VOWELS.sub("", lower))
+    skeleton = _SKELETON_ALIASES.get(skeleton, skeleton)
     return skeleton if len(skeleton) >= 2 and skeleton.isalpha() else None
 
 
@@ -297,7 +322,9 @@ def _names_and_numbers(
             run.append((token, previous in _SENTENCE_END and not run))
         else:
             close_run()
-            if token[0].isdigit():
+            if token in ACRONYMS:
+                anchors.add(ACRONYMS[token])
+            elif token[0].isdigit():
                 digits = re.sub(r"\D", "", token)
                 if len(digits) >= 2:
                     anchors.add(f"#{digits}")

@@ -14,11 +14,14 @@ class LinkRules:
     near_duplicate: float = 0.5
     titled_duplicate: float = 0.15
     # Stories: the mean similarity to a story's dated reports that a dated article needs to
-    # join it; the same for an undated article; the days from the story's first report.
-    score: float = 0.1
-    score_undated: float = 0.25
-    score_prominent: float = 0.2  # the same, on title and lead alone
+    # join it; the same for an undated article; the same on title and lead alone; the days
+    # from the story's first report; the weight of a feature every article has (each feature
+    # weighs this plus the log of its rarity).
+    score: float = 0.2
+    score_undated: float = 0.2
+    score_prominent: float = 0.2
     window_days: int = 3
+    idf_floor: float = 0.5
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -99,9 +99,10 @@ def index_editions(db: Database, article: Article) -> None:
 # --- reports -------------------------------------------------------------------------------------
 
 
-def rarity(db: Database, features) -> tuple[dict[str, float], int]:
-    """Each feature weighted by how rare it is in the store (inverse document frequency), and
-    how many articles the store holds."""
+def rarity(db: Database, features, floor: float = 1.0) -> tuple[dict[str, float], int]:
+    """Each feature weighted by how rare it is in the store (inverse document frequency, plus
+    `floor`: the weight of a feature every article has), and how many articles the store
+    holds."""
     features = list(features)
     counts: dict[str, int] = {}
     for start in range(0, len(features) + 1, 900):  # SQLite's limit on parameters
@@ -115,7 +116,7 @@ def rarity(db: Database, features) -> tuple[dict[str, float], int]:
         )
     stored = counts.pop(TOTAL, 0)
     total = stored + 1
-    return {f: math.log((total + 1) / (counts.get(f, 0) + 1)) + 1.0 for f in features}, stored
+    return {f: math.log((total + 1) / (counts.get(f, 0) + 1)) + floor for f in features}, stored
 
 
 def _candidate_stories(
@@ -123,12 +124,12 @@ def _candidate_stories(
 ) -> list[str]:
     """Stories of stored reports sharing the article's rarest features (dated reports within
     twice the window when the article is dated), the most shared first."""
-    weights, stored = rarity(db, features)
+    weights, stored = rarity(db, features, rules.idf_floor)
     # A feature in a large share of a large store (Putin, Trump in this monitor) tells no story
     # from another and would make the lookup grow with the store: it is not looked up.
-    floor = math.log(1 / COMMON_SHARE) + 1.0 if stored >= COMMON_MIN_STORE else 0.0
+    common = math.log(1 / COMMON_SHARE) + rules.idf_floor if stored >= COMMON_MIN_STORE else 0.0
     rarest = sorted(
-        (f for f in features if weights[f] >= floor), key=lambda f: -weights[f] * features[f]
+        (f for f in features if weights[f] >= common), key=lambda f: -weights[f] * features[f]
     )[:MAX_FEATURES]
     if not rarest:
         return []
@@ -188,7 +189,7 @@ def find_story(
         ids,
     ):
         theirs[report][feature] = weight
-    weights, _ = rarity(db, set(mine).union(*theirs.values()))
+    weights, _ = rarity(db, set(mine).union(*theirs.values()), rules.idf_floor)
     needed = rules.score if article.date else rules.score_undated
     best, best_score = None, needed
     mine_prominent = prominent(mine)
