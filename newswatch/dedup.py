@@ -268,6 +268,7 @@ BODY_WEIGHT = 0.35  # the rest of the body: background
 TOPICAL_SHARE = 0.5  # a topical word counts this much of a name in the same place
 LEAD_WORDS = 60
 TOPICAL_MIN_LETTERS = 5
+MAX_TOPICAL = 30  # topical words kept, the title's first: each costs index rows in the store
 _QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
 _LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
 
@@ -340,19 +341,20 @@ OUTLET_NAMES = frozenset(
 )
 
 
-def _topical(text: str, language: str | None) -> set[str]:
-    """Content words of `text` (lower case, five letters or more) as `w:<language>:<stem>`:
-    they match only in the same language."""
+def _topical(text: str, language: str | None) -> list[str]:
+    """Content words of `text` (lower case, five letters or more) as `w:<language>:<stem>`, in
+    text order: they match only in the same language."""
     from newswatch.search import stem
 
     language = language or "en"
-    words = {w for w in _LOWER_WORD.findall(text) if w[0].islower()}
-    return {f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS}
+    words = (w for w in _LOWER_WORD.findall(text) if w[0].islower())
+    found = (f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS)
+    return list(dict.fromkeys(found))
 
 
-def _quoted(text: str, language: str | None) -> set[str]:
+def _quoted(text: str, language: str | None) -> list[str]:
     """Quoted words, as topical words (a quote is translated, so only within a language)."""
-    return {q for quote in _QUOTED.findall(text) for q in _topical(quote, language)}
+    return [q for quote in _QUOTED.findall(text) for q in _topical(quote, language)]
 
 
 def story_features(
@@ -363,7 +365,8 @@ def story_features(
     of the body) LEAD_WEIGHT, the rest of the body BODY_WEIGHT (a background paragraph counts
     little). Features: names (`n:`) and numbers (`#`) of story_anchors, which match across
     languages; and topical words (`w:<language>:<stem>`, title and lead only, and quoted
-    words), which match in one language and count TOPICAL_SHARE of a name."""
+    words; the first MAX_TOPICAL), which match in one language and count TOPICAL_SHARE of a
+    name."""
     words = (text or "").split()
     places = (
         (title or "", TITLE_WEIGHT),
@@ -377,17 +380,19 @@ def story_features(
         if weight > features.get(feature, 0.0):
             features[feature] = weight
 
+    topical: dict[str, float] = {}
     for place, weight in places:
         anchors, demoted = _names_and_numbers(place, language, known, weight == TITLE_WEIGHT)
         for anchor in anchors:
             offer(anchor, weight)
+        words = _quoted(place, language)
         if weight >= LEAD_WEIGHT:
-            topical = _topical(place, language) | _topical(" ".join(demoted), language)
-            for word in topical | _quoted(place, language):
-                offer(word, weight * TOPICAL_SHARE)
-        else:
-            for word in _quoted(place, language):
-                offer(word, weight * TOPICAL_SHARE)
+            words = _topical(" ".join(demoted), language) + _topical(place, language) + words
+        for word in words:
+            if len(topical) < MAX_TOPICAL or word in topical:
+                topical.setdefault(word, weight * TOPICAL_SHARE)
+    for word, weight in topical.items():
+        offer(word, weight)
     return features
 
 

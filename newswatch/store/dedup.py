@@ -11,12 +11,15 @@ says.
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 
 from newswatch.dedup import (
     BANDS,
     Fingerprint,
     fingerprint,
+    prominent,
     signature_from_bytes,
     similarity,
 )
@@ -106,14 +109,12 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
     LSH buckets of its earlier texts stay)."""
     conn = db.conn
     known = conn.execute(
-        "SELECT signature FROM article_fingerprints WHERE article_id = ?", [article.id]
+        "SELECT signature, features FROM article_fingerprints WHERE article_id = ?", [article.id]
     ).fetchone()
-    if known:  # an update: its earlier anchors go
-        old_anchors = conn.execute(
-            "SELECT anchor FROM story_anchors WHERE article_id = ?", [article.id]
-        ).fetchall()
+    if known:  # an update: its earlier features go
         conn.executemany(
-            "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?", old_anchors
+            "UPDATE anchor_counts SET articles = articles - 1 WHERE anchor = ?",
+            [(f,) for f in json.loads(known[1] or "{}")],
         )
         conn.execute("DELETE FROM story_anchors WHERE article_id = ?", [article.id])
     if known and not article.duplicate_of and known[0] != fp.signature.tobytes():
@@ -123,10 +124,17 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
             "INSERT INTO earlier_signatures (article_id, signature) VALUES (?, ?)",
             [article.id, known[0]],
         )
+    features = sorted(fp.features.items())
     conn.execute(
-        "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day, title_key) "
-        "VALUES (?, ?, ?, ?)",
-        [article.id, fp.signature.tobytes(), article.date, fp.title_key],
+        "INSERT OR REPLACE INTO article_fingerprints (article_id, signature, day, title_key, "
+        "features) VALUES (?, ?, ?, ?, ?)",
+        [
+            article.id,
+            fp.signature.tobytes(),
+            article.date,
+            fp.title_key,
+            json.dumps(dict(features), ensure_ascii=False),
+        ],
     )
     if not article.duplicate_of:
         # Only originals are looked up for near copies (a copy would only lead to its
@@ -144,10 +152,13 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
         conn.executemany(
             "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)", rows
         )
-    features = sorted(fp.features.items())
+    # Only the title's and lead's features are looked up (see stories._candidate_stories).
     conn.executemany(
-        "INSERT INTO story_anchors (anchor, article_id, day, weight) VALUES (?, ?, ?, ?)",
-        [(feature, article.id, article.date, weight) for feature, weight in features],
+        "INSERT INTO story_anchors (anchor, day, article_id, weight) VALUES (?, ?, ?, ?)",
+        [
+            (f, article.date or "", article.id, w)
+            for f, w in sorted(prominent(dict(features)).items())
+        ],
     )
     conn.executemany(
         "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "

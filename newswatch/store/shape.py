@@ -89,7 +89,6 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "duplicate_of"),
     _index("articles", "story_id"),
     _index("minhash_bands", "band", "bucket"),
-    _index("story_anchors", "anchor", "day"),
     _index("story_anchors", "article_id"),
     _index("minhash_bands", "article_id"),
     _index("edition_keys", "key", "own"),

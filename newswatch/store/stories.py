@@ -27,6 +27,7 @@ stories of MAX_REPORTS reports compared), so the cost stays flat as the store gr
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from datetime import date, timedelta
@@ -122,14 +123,16 @@ def rarity(db: Database, features, floor: float = 1.0) -> tuple[dict[str, float]
 def _candidate_stories(
     db: Database, article: Article, features: dict[str, float], rules: LinkRules
 ) -> list[str]:
-    """Stories of stored reports sharing the article's rarest features (dated reports within
-    twice the window when the article is dated), the most shared first."""
+    """Stories of stored reports sharing the rarest features of the article's title and lead
+    with their titles and leads (dated reports within twice the window when the article is
+    dated), the most shared first."""
     weights, stored = rarity(db, features, rules.idf_floor)
     # A feature in a large share of a large store (Putin, Trump in this monitor) tells no story
     # from another and would make the lookup grow with the store: it is not looked up.
     common = math.log(1 / COMMON_SHARE) + rules.idf_floor if stored >= COMMON_MIN_STORE else 0.0
     rarest = sorted(
-        (f for f in features if weights[f] >= common), key=lambda f: -weights[f] * features[f]
+        (f for f in prominent(features) if weights[f] >= common),
+        key=lambda f: -weights[f] * features[f],
     )[:MAX_FEATURES]
     if not rarest:
         return []
@@ -182,13 +185,14 @@ def find_story(
     ids = [r[0] for reports in evidence.values() for r in reports]
     if not ids:
         return None
-    theirs: dict[str, dict[str, float]] = defaultdict(dict)
-    for report, feature, weight in db.execute(
-        "SELECT article_id, anchor, weight FROM story_anchors WHERE article_id IN "
-        f"({','.join('?' * len(ids))})",
-        ids,
-    ):
-        theirs[report][feature] = weight
+    theirs: dict[str, dict[str, float]] = {
+        report: json.loads(features or "{}")
+        for report, features in db.execute(
+            "SELECT article_id, features FROM article_fingerprints WHERE article_id IN "
+            f"({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
     weights, _ = rarity(db, set(mine).union(*theirs.values()), rules.idf_floor)
     needed = rules.score if article.date else rules.score_undated
     best, best_score = None, needed
