@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, run_newswatch
+from scrapy import Request
+from scrapy.http import HtmlResponse, XmlResponse
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.test import get_crawler
 from sqlite_utils import Database
 
 from newswatch.dedup import prominent, report_similarity, story_features
@@ -18,6 +22,7 @@ from newswatch.discovery import parse_sitemap
 from newswatch.extraction import extract_article
 from newswatch.items import Article
 from newswatch.pipelines.normalise import normalise_article
+from newswatch.runner import project_settings
 from newswatch.store import open_store, relink_all, save_article
 from newswatch.store.migrations import migrations
 from newswatch.store.rules import DEFAULT_RULES
@@ -254,6 +259,7 @@ def test_a_real_sitemap_lists_the_editions_of_each_article(shared):
     assert entry.url not in entry.alternates
 
 
+# Hand-written for this test (modelled on the hreflang links of the real Pravda page).
 HAND_WRITTEN_PAGE = """<!doctype html><html lang="en"><head>
 <title>Envoy proposal | Example</title>
 <link rel="canonical" href="https://www.unian.info/politics/envoy-13220347.html">
@@ -276,6 +282,27 @@ def test_hand_written_page_hreflang_links_and_language_switcher_are_alternates()
         "https://www.unian.ua/politics/envoy-13220347.html",
         "https://www.unian.info/politics/envoy-ru-13220347.html",
     ]
+
+
+def test_a_sitemap_s_alternates_reach_the_article_the_spider_yields(shared):
+    """Pravda's real monthly sitemap names each article's editions; the spider carries them in
+    the request to the article, whose own page (hand-written here) names none."""
+    cls = SpiderLoader.from_settings(project_settings()).load("pravda")
+    spider = cls.from_crawler(get_crawler(cls), since="2025-12-01")
+    sitemap = "https://www.pravda.com.ua/sitemap/sitemap-2025-12.xml.gz"
+    body = (shared / "fixtures" / "pravda" / "loxar_pravda_sitemap-2025-12.xml").read_bytes()
+    response = XmlResponse(sitemap, body=body, request=Request(sitemap))
+    url = "https://www.pravda.com.ua/news/2025/12/01/8009697/"
+    request = next(r for r in spider.parse_sitemap(response) if r.url == url)
+    page = HAND_WRITTEN_PAGE.replace("https://www.unian.", "https://www.example.")
+    article = next(
+        iter(
+            spider.parse_article(
+                HtmlResponse(url, body=page.encode(), encoding="utf-8", request=request)
+            )
+        )
+    )
+    assert "https://www.pravda.com.ua/rus/news/2025/12/01/8009697/" in article.alternates
 
 
 @pytest.mark.parametrize("ukrainian_first", [True, False])
