@@ -23,8 +23,8 @@ from pathlib import Path
 
 from newswatch.items import Article
 from newswatch.store import open_store, save_article, write_transaction
-from newswatch.store.articles import article_to_row
 from newswatch.store.dedup import index_article, link
+from newswatch.store.rows import article_to_row
 
 VOCABULARY = [f"слово{i}" for i in range(20000)]
 NAMES = [f"Прізвище{chr(1072 + i % 32)}{i}" for i in range(3000)]

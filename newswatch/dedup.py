@@ -14,6 +14,7 @@ up in the store is decided in `newswatch.store.dedup`, inside the write transact
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -188,6 +189,30 @@ def strip_case_ending(word: str) -> str:
     return word
 
 
+# Places whose names the three languages write too differently for one skeleton: the
+# Ukrainian or Russian skeleton -> the English one (Франція -> France, Польща -> Poland).
+_SKELETON_ALIASES = {
+    "frnz": "frnk",
+    "nmggn": "grmn",
+    "plsgg": "plnd",
+    "plsg": "plnd",
+    "rs": "rss",
+    "vrp": "rp",
+    "krml": "krmln",
+    "trggn": "trk",
+    "trz": "trk",
+    "stmbl": "stnbl",
+    "brssl": "brssls",
+}
+# Abbreviations, written in capitals, that name the same thing in every language.
+ACRONYMS = {
+    **dict.fromkeys(("US", "USA", "США"), "n:us"),
+    **dict.fromkeys(("EU", "ЄС", "ЕС"), "n:eu"),
+    **dict.fromkeys(("NATO", "НАТО"), "n:nato"),
+    **dict.fromkeys(("UN", "ООН"), "n:un"),
+}
+
+
 @lru_cache(maxsize=100_000)
 def name_key(word: str) -> str | None:
     """A script-independent key for a proper name: transliterated, case endings dropped,
@@ -204,6 +229,7 @@ def name_key(word: str) -> str | None:
     # г, ж, х and h, g, j trade places between these languages' spellings (Женева / Geneva,
     # Гельсінкі / Helsinki): one letter for all of them.
     skeleton = _GUTTURAL.sub("g", _VOWELS.sub("", lower))
+    skeleton = _SKELETON_ALIASES.get(skeleton, skeleton)
     return skeleton if len(skeleton) >= 2 and skeleton.isalpha() else None
 
 
@@ -234,18 +260,200 @@ def story_anchors(text: str) -> set[str]:
     return anchors
 
 
+# --- story features ------------------------------------------------------------------------------
+
+TITLE_WEIGHT = 1.0
+LEAD_WEIGHT = 0.8  # the lead, and the first LEAD_WORDS words of the body
+BODY_WEIGHT = 0.35  # the rest of the body: background
+TOPICAL_SHARE = 0.5  # a topical word counts this much of a name in the same place
+LEAD_WORDS = 60
+TOPICAL_MIN_LETTERS = 5
+MAX_TOPICAL = 30  # topical words kept, the title's first: each costs index rows in the store
+_QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
+_LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
+
+
+def _names_and_numbers(
+    text: str, language: str | None, known_names: set[str], headline: bool = False
+) -> tuple[set[str], set[str]]:
+    """Names and numbers of `text` (see story_anchors), with three differences. Of names
+    written together ("Foreign Minister Sergei Lavrov", "Марк Рютте") only the last counts:
+    titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell no event. A capitalised
+    word opening a sentence (a headline's "Rutte says ...") counts when it is a name
+    elsewhere in the article or no dictionary word. In a `headline`, a capitalised dictionary
+    word that is no name elsewhere in the article is Title Case ("Hold Talks"): it is returned
+    apart, as a word."""
+    from newswatch.lemmas import is_known
+
+    anchors: set[str] = set()
+    demoted: set[str] = set()
+    run: list[tuple[str, bool]] = []  # capitalised words written together: (word, opening)
+
+    def close_run() -> None:
+        if not run:
+            return
+        token, opening = run[-1]
+        run.clear()
+        key = name_key(token)
+        name = f"n:{key}" if key else None
+        if name is None or name in OUTLET_NAMES:
+            return
+        if name in known_names:
+            anchors.add(name)
+        elif is_known(token.lower(), language or "en"):
+            if headline:
+                demoted.add(token.lower())
+            elif not opening:
+                anchors.add(name)
+        else:
+            anchors.add(name)
+
+    previous, end = ".", 0
+    for match in _ANCHOR_TOKEN.finditer(text):
+        token = match.group(0)
+        together = not text[end : match.start()].strip()
+        end = match.end()
+        if token in _SENTENCE_END:
+            close_run()
+            previous = token
+            continue
+        if token[0].isupper() and len(token) >= 4 and not token.isupper():
+            if not together:
+                close_run()
+            run.append((token, previous in _SENTENCE_END and not run))
+        else:
+            close_run()
+            if token in ACRONYMS:
+                anchors.add(ACRONYMS[token])
+            elif token[0].isdigit():
+                digits = re.sub(r"\D", "", token)
+                if len(digits) >= 2:
+                    anchors.add(f"#{digits}")
+        previous = token
+    close_run()
+    return anchors, demoted
+
+
+# The outlets' own names, which their every page repeats: no evidence of an event.
+OUTLET_NAMES = frozenset(
+    f"n:{name_key(word)}"
+    for word in ("Sputnik", "Pravda", "Правда", "РБК-Україна", "РБК-Украина", "RBC-Ukraine")
+)
+
+
+def _topical(text: str, language: str | None) -> list[str]:
+    """Content words of `text` (lower case, five letters or more) as `w:<language>:<stem>`, in
+    text order: they match only in the same language."""
+    from newswatch.search import stem
+
+    language = language or "en"
+    words = (w for w in _LOWER_WORD.findall(text) if w[0].islower())
+    found = (f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS)
+    return list(dict.fromkeys(found))
+
+
+def _quoted(text: str, language: str | None) -> list[str]:
+    """Quoted words, as topical words (a quote is translated, so only within a language)."""
+    return [q for quote in _QUOTED.findall(text) for q in _topical(quote, language)]
+
+
+def story_features(
+    title: str | None, lead: str | None, text: str, language: str | None
+) -> dict[str, float]:
+    """What a report of an event is judged on, each feature with the weight of the most
+    prominent place it appears in: title TITLE_WEIGHT, lead (and the first LEAD_WORDS words
+    of the body) LEAD_WEIGHT, the rest of the body BODY_WEIGHT (a background paragraph counts
+    little). Features: names (`n:`) and numbers (`#`) of story_anchors, which match across
+    languages; and topical words (`w:<language>:<stem>`, title and lead only, and quoted
+    words; the first MAX_TOPICAL), which match in one language and count TOPICAL_SHARE of a
+    name."""
+    words = (text or "").split()
+    places = (
+        (title or "", TITLE_WEIGHT),
+        (" ".join(filter(None, (lead, " ".join(words[:LEAD_WORDS])))), LEAD_WEIGHT),
+        (" ".join(words[LEAD_WORDS:]), BODY_WEIGHT),
+    )
+    known = _names_and_numbers("\n\n".join(p for p, _ in places[1:]), language, set())[0]
+    features: dict[str, float] = {}
+
+    def offer(feature: str, weight: float) -> None:
+        if weight > features.get(feature, 0.0):
+            features[feature] = weight
+
+    topical: dict[str, float] = {}
+    for place, weight in places:
+        anchors, demoted = _names_and_numbers(place, language, known, weight == TITLE_WEIGHT)
+        for anchor in anchors:
+            offer(anchor, weight)
+        words = _quoted(place, language)
+        if weight >= LEAD_WEIGHT:
+            words = _topical(" ".join(demoted), language) + _topical(place, language) + words
+        for word in words:
+            if len(topical) < MAX_TOPICAL or word in topical:
+                topical.setdefault(word, weight * TOPICAL_SHARE)
+    for word, weight in topical.items():
+        offer(word, weight)
+    return features
+
+
+def prominent(features: dict[str, float]) -> dict[str, float]:
+    """The features of the title and lead only (what the report is about, not its
+    background)."""
+    return {
+        f: w
+        for f, w in features.items()
+        if w >= (LEAD_WEIGHT * TOPICAL_SHARE if f.startswith("w:") else LEAD_WEIGHT)
+    }
+
+
+def cross_language(feature: str) -> bool:
+    """Whether `feature` can match a report in another language (names and numbers can)."""
+    return not feature.startswith("w:")
+
+
+def report_similarity(
+    mine: dict[str, float],
+    theirs: dict[str, float],
+    weights: dict[str, float],
+    same_language: bool,
+) -> float:
+    """How alike two reports are: the cosine of their features, each weighted by its place
+    (story_features) times `weights` (its rarity); across languages, names and numbers only."""
+    if not same_language:
+        mine = {f: w for f, w in mine.items() if cross_language(f)}
+        theirs = {f: w for f, w in theirs.items() if cross_language(f)}
+    shared = sum(weights.get(f, 1.0) * min(w, theirs[f]) for f, w in mine.items() if f in theirs)
+    if not shared:
+        return 0.0
+    norm_mine = sum(weights.get(f, 1.0) * w for f, w in mine.items())
+    norm_theirs = sum(weights.get(f, 1.0) * w for f, w in theirs.items())
+    return shared / math.sqrt(norm_mine * norm_theirs)
+
+
 @dataclass
 class Fingerprint:
     content_hash: str
     signature: np.ndarray
     buckets: list[int]
-    anchors: set[str]
+    features: dict[str, float]
+    title_key: str | None = None
+
+
+TITLE_KEY_WORDS = 4  # a headline this long or longer identifies an article's copies
+
+
+def title_key(title: str | None) -> str | None:
+    """The content_hash of a headline of TITLE_KEY_WORDS words or more, else None."""
+    normalised = normalise_text(title or "")
+    return content_hash(normalised) if len(normalised.split()) >= TITLE_KEY_WORDS else None
 
 
 SHORT_BODY = 25  # words: below this, a body says too little to tell two articles apart
 
 
-def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
+def fingerprint(
+    title: str | None, lead: str | None, text: str, language: str | None = None
+) -> Fingerprint:
     whole = "\n\n".join(p for p in (title, lead, text) if p)
     # Copies are recognised by their body, which re-posts keep while editing headlines; a body
     # too short to tell articles apart ("Details to follow.") is taken with its title.
@@ -255,5 +463,9 @@ def fingerprint(title: str | None, lead: str | None, text: str) -> Fingerprint:
     normalised = normalise_text(body)
     signature = minhash(normalised.split())
     return Fingerprint(
-        content_hash(normalised), signature, lsh_buckets(signature), story_anchors(whole)
+        content_hash(normalised),
+        signature,
+        lsh_buckets(signature),
+        story_features(title, lead, text, language),
+        title_key(title),
     )

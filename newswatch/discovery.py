@@ -35,6 +35,7 @@ class Entry:
     url: str
     published: datetime | None = None
     title: str | None = None
+    alternates: tuple[str, ...] = ()  # the same article in other languages (sitemap hreflang)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,15 @@ def parse_sitemap(body: bytes) -> Sitemap:
         loc = next((c.text.strip() for c in _children(node, "loc") if c.text), None)
         if loc:
             when = _moment(_text(node, "publication_date")) or _moment(_text(node, "lastmod"))
-            entries.append(Entry(loc, when, _text(node, "title")))
+            alternates = tuple(
+                href
+                for link in _children(node, "link")
+                if link.get("rel") == "alternate"
+                and link.get("hreflang")
+                and (href := (link.get("href") or "").strip())
+                and href != loc
+            )
+            entries.append(Entry(loc, when, _text(node, "title"), alternates))
     return Sitemap(kind == "sitemapindex", entries)
 
 

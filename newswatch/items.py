@@ -114,13 +114,18 @@ class Article:
         "language) this article belongs to.",
         default=None,
     )
+    alternates: list[str] = _doc(
+        "URLs of the same article in the outlet's other languages, as the page or sitemap names "
+        "them (hreflang alternates, a language switcher); the editions are one story.",
+        default_factory=list,
+    )
     source_file: str | None = _doc(
         "For an imported seed file, the file's name; null for a crawled article.", default=None
     )
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
-LIST_FIELDS: frozenset[str] = frozenset({"authors", "tags"})
+LIST_FIELDS: frozenset[str] = frozenset({"authors", "tags", "alternates"})
 JSON_FIELDS: frozenset[str] = LIST_FIELDS | {"sources", "matched", "topics"}
 
 

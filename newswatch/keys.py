@@ -93,6 +93,8 @@ _OUTLET_IDS: tuple[tuple[re.Pattern, str], ...] = (
         re.compile(r"^(?:[\w-]+\.)?(themoscowtimes\.com|moscowtimes\.ru)/.*-a(\d+)$"),
         "moscowtimes:{0}:{1}",
     ),
+    # The legacy platform's /articles/<slug>-<id>: the same id as today's -a<id>.
+    (re.compile(r"^(?:[\w-]+\.)?(themoscowtimes\.com)/articles/.*-(\d+)$"), "moscowtimes:{0}:{1}"),
     (re.compile(r"^newsukraine\.rbc\.ua/news/.*-(\d{10})\.html$"), "rbc:eng:{0}"),
     (re.compile(r"^rbc\.ua/(ukr|rus)/news/.*-(\d{10})\.html$"), "rbc:{0}:{1}"),
     (
@@ -130,3 +132,33 @@ def article_key(url: str) -> str:
         if match:
             return template.format(*(g or "ukr" for g in match.groups()))
     return canonical
+
+
+# An article's id shared by its outlet's language editions (RBC-Ukraine's /ukr/ and /rus/,
+# Ukrainska Pravda's /, /rus/ and /eng/, UNIAN's unian.ua, unian.net and unian.info).
+_EDITION_IDS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"^rbc\.ua/(?:ukr|rus)/news/.*-(\d{10})\.html$"), "rbc:{0}"),
+    (
+        re.compile(
+            r"^(pravda\.com\.ua|eurointegration\.com\.ua)/(?:(?:rus|eng)/)?"
+            r"(?:news|articles|columns)/\d{4}/\d{2}/\d{2}/(\d+)$"
+        ),
+        "{0}:{1}",
+    ),
+    (re.compile(r"^(?:unian\.ua|unian\.net|unian\.info)/.*-(\d{8})\.html$"), "unian:{0}"),
+)
+
+
+def edition_key(url: str) -> str | None:
+    """The id an outlet gives every language edition of one article, or None where its URLs
+    carry none: the article's editions share it.
+
+    >>> edition_key("https://www.rbc.ua/rus/news/zelenskiy-1761152191.html")
+    'edition:rbc:1761152191'
+    """
+    tail = canonical_url(url).split("://", 1)[-1]
+    for pattern, template in _EDITION_IDS:
+        match = pattern.match(tail)
+        if match:
+            return "edition:" + template.format(*match.groups())
+    return None

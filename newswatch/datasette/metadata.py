@@ -23,6 +23,7 @@ HIDDEN = (
     "anchor_counts",
     "article_fingerprints",
     "earlier_signatures",
+    "edition_keys",
 )
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 

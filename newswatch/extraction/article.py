@@ -237,6 +237,7 @@ def _extract(html: str, url: str, *, now: datetime | None = None) -> Article:
         date=values.get("date"),
         modified=values.get("modified"),
         image=values.get("image"),
+        alternates=_alternates(root, url, values["canonical_url"]),
         sources=found.sources,
     )
 
@@ -256,6 +257,20 @@ def _canonical(found: Extraction, root: HtmlElement, meta: MetaTags, ld: dict, u
         if absolute and absolute.startswith(("http://", "https://")):
             found.offer("canonical_url", canonical_url(absolute), source)
             return
+
+
+def _alternates(root: HtmlElement, url: str, canonical: str) -> list[str]:
+    """The page's own editions in other languages: `<link rel="alternate" hreflang=...>` and
+    language-switcher links carrying `hreflang` (x-default and the page itself left out),
+    absolute, in page order."""
+    found: dict[str, None] = {}
+    for element in root.cssselect('link[rel="alternate"][hreflang], a[hreflang]'):
+        if element.get("hreflang", "").strip().lower() == "x-default":
+            continue
+        link = _absolute(url, element.get("href"))
+        if link and link.startswith(("http://", "https://")) and canonical_url(link) != canonical:
+            found[link] = None
+    return list(found)
 
 
 def _title(found, root, meta, ld, rules, site_names) -> str | None:

@@ -142,9 +142,12 @@ class OutletSpider(NewswatchSpider):
             meta["conditional"] = True
         return Request(url, callback=callback, meta=meta, dont_filter=conditional)
 
-    def article_request(self, url: str, published: datetime | None = None) -> Request | None:
+    def article_request(
+        self, url: str, published: datetime | None = None, alternates: tuple[str, ...] = ()
+    ) -> Request | None:
         """A request for `url` if it is one of this outlet's articles (and, in backfill mode,
-        not listed as older than `since`); None otherwise."""
+        not listed as older than `since`); None otherwise. `alternates` (the article's other
+        language editions, as a sitemap lists them) reach the article through the request."""
         url = url.strip()
         if outlet_for_url(url) != self.name or not self.article_url.search(url):
             self.crawler.stats.inc_value("newswatch/discovery/not_an_article")
@@ -152,7 +155,10 @@ class OutletSpider(NewswatchSpider):
         if self.since and published and published.date() < self.since:
             return None
         self.crawler.stats.inc_value("newswatch/discovery/article_links")
-        return Request(url, callback=self.parse_article, meta={"page_kind": "article"})
+        meta = {"page_kind": "article"}
+        if alternates:
+            meta["alternates"] = list(alternates)
+        return Request(url, callback=self.parse_article, meta=meta)
 
     def _unchanged(self, response) -> bool:
         return response.status == 304
@@ -185,7 +191,7 @@ class OutletSpider(NewswatchSpider):
                 if self.since is None and end is not None:
                     continue  # monitoring reads the news sitemaps, not the archive
                 yield self._listing(entry.url, self.parse_sitemap, "sitemap")
-            elif request := self.article_request(entry.url, entry.published):
+            elif request := self.article_request(entry.url, entry.published, entry.alternates):
                 yield request
 
     def parse_archive(self, response):
@@ -196,10 +202,14 @@ class OutletSpider(NewswatchSpider):
     def parse_article(self, response):
         self.crawler.stats.inc_value("newswatch/extraction/pages")
         try:
-            yield extract_article(self.page_text(response), response.url, now=utc_now())
+            article = extract_article(self.page_text(response), response.url, now=utc_now())
         except ExtractionError as error:
             self.crawler.stats.inc_value("newswatch/extraction/no_article")
             self.logger.warning("no article extracted from %s: %s", response.url, error)
+            return
+        listed = response.meta.get("alternates") or []
+        article.alternates = list(dict.fromkeys([*article.alternates, *listed]))
+        yield article
 
     def page_text(self, response) -> str:
         """The page as text. The charset a server declares is sometimes wrong: windows-1251

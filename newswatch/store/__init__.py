@@ -16,8 +16,8 @@ from newswatch.store.connection import (
     resolve_db_path,
     write_transaction,
 )
-from newswatch.store.dedup import backfill
 from newswatch.store.migrations import migrations
+from newswatch.store.relink import relink_all
 from newswatch.store.shape import ensure_db_shape
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "iter_articles",
     "migrate",
     "open_store",
+    "relink_all",
     "resolve_db_path",
     "row_to_article",
     "save_article",
@@ -43,10 +44,11 @@ def migrate(db: Database) -> list[str]:
     with write_transaction(db):
         pending = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
-        if "m006_dedup_and_stories" in pending:
-            # The articles stored before de-duplication existed are fingerprinted and linked by
-            # today's linking code, which reads tables later migrations make: so once all are.
-            backfill(db)
+        if {"m006_dedup_and_stories", "m010_story_features_and_editions"} & set(pending):
+            # The articles stored before de-duplication existed, or linked by older rules, are
+            # fingerprinted and linked again by today's code, which reads tables later
+            # migrations make: so once all are.
+            relink_all(db)
     return pending
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import fields
 from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
-from newswatch.search import text_stems
+from newswatch.items import ARTICLE_FIELDS, Article
 from newswatch.store.connection import write_transaction
 from newswatch.store.dedup import index_article, link, promote
+from newswatch.store.rows import article_to_row, fields_row, row_to_article
+from newswatch.store.rules import DEFAULT_RULES, LinkRules
 
 # Fields whose change makes a stored article "updated"; fetched_at only says when we looked, and
 # the links are derived from the text.
@@ -20,34 +19,6 @@ DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id", "stem
 CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in DERIVED)
 # A change of these keeps the earlier text as a version.
 VERSIONED_FIELDS = ("title", "lead", "text")
-
-
-def article_to_row(article: Article) -> dict[str, Any]:
-    """The `articles` row of `article`: its fields, and the search stems of its text."""
-    row = _fields_row(article)
-    row["stems"] = text_stems(article.title, article.lead, article.text, article.language)
-    return row
-
-
-def _fields_row(article: Article) -> dict[str, Any]:
-    row = {name: getattr(article, name) for name in ARTICLE_FIELDS}
-    if row.get("on_topic") is not None:
-        row["on_topic"] = int(row["on_topic"])
-    for name in JSON_FIELDS:
-        empty = [] if name in LIST_FIELDS else {}
-        row[name] = json.dumps(row[name] or empty, ensure_ascii=False)
-    return row
-
-
-def row_to_article(row: dict[str, Any]) -> Article:
-    values = {f.name: row.get(f.name) for f in fields(Article) if f.name in row}
-    for name in JSON_FIELDS:
-        raw = values.get(name)
-        values[name] = json.loads(raw) if raw else ([] if name in LIST_FIELDS else {})
-    values["text"] = values.get("text") or ""
-    if values.get("on_topic") is not None:
-        values["on_topic"] = bool(values["on_topic"])
-    return Article(**values)
 
 
 def _merge(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
@@ -60,14 +31,17 @@ def _merge(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def save_article(db: Database, article: Article, seen_at: str) -> str:
+def save_article(
+    db: Database, article: Article, seen_at: str, *, rules: LinkRules = DEFAULT_RULES
+) -> str:
     """Insert or update one article in a single transaction; return "new", "updated" or
     "unchanged". `seen_at` (ISO 8601) becomes `first_seen` of a new article.
 
     In the same transaction: an article whose `article_key` is stored under another id (its
     slug was edited) is that stored article; a new article is checked against everything stored
     for exact and near duplicates (`duplicate_of`) and linked to its story (`story_id`); an
-    update keeps the text it replaces in `article_versions`."""
+    update keeps the text it replaces in `article_versions`. `rules`: the story thresholds
+    (the defaults but in evaluations)."""
     with write_transaction(db):
         if article.article_key:
             same = db.execute(
@@ -80,7 +54,7 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
         cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article.id])
         found = cursor.fetchone()
         if found is None:
-            fp, former = link(db, article)
+            fp, former = link(db, article, rules)
             _insert(db, "articles", {**article_to_row(article), "first_seen": seen_at})
             index_article(db, article, fp)
             if former:
@@ -92,13 +66,13 @@ def save_article(db: Database, article: Article, seen_at: str) -> str:
             # A seed file of an article the crawler fetched (an export read back in, say) holds
             # its title, lead and body as one text: the crawled fields stand.
             return "unchanged"
-        merged = _merge(stored, _fields_row(article))  # stems only if it is written
+        merged = _merge(stored, fields_row(article))  # stems only if it is written
         if all(merged.get(f) == stored.get(f) for f in CONTENT_FIELDS):
             return "unchanged"
         if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
             _keep_version(db, stored)
         updated = row_to_article(merged)
-        fp, _ = link(db, updated)
+        fp, _ = link(db, updated, rules)
         updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
         updated.story_id = stored.get("story_id") or updated.story_id
         db["articles"].update(article.id, article_to_row(updated))

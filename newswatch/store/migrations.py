@@ -157,3 +157,32 @@ def m009_earlier_signatures(db: Database) -> None:
     of what it said before is still recognised as its copy."""
     db["earlier_signatures"].create({"article_id": str, "signature": bytes})
     db["earlier_signatures"].create_index(["article_id"])
+
+
+@migrations()
+def m010_story_features_and_editions(db: Database) -> None:
+    """Stories judged on weighted features. Each article's features with their weights
+    (article_fingerprints.features, JSON) and the key of its headline (title_key, which finds a
+    copy that keeps it); the features of its title and lead, the ones looked up, in
+    story_anchors (day '' when undated), and the count of articles having each feature in
+    anchor_counts: both re-made WITHOUT ROWID, so that a row costs one B-tree insert, and
+    filled again when the stored articles are re-linked once every migration is applied (see
+    `newswatch.store.migrate`). The language editions an outlet names for an article
+    (articles.alternates) and the keys that find them (edition_keys: `own` 1 for the
+    article's own URL or edition-free id, 0 for an edition it names)."""
+    db.execute("DROP TABLE IF EXISTS story_anchors")
+    db.execute(
+        "CREATE TABLE story_anchors (anchor TEXT NOT NULL, day TEXT NOT NULL, "
+        "article_id TEXT NOT NULL, weight REAL NOT NULL, PRIMARY KEY (anchor, day, article_id)) "
+        "WITHOUT ROWID"
+    )
+    db.execute("DROP TABLE IF EXISTS anchor_counts")
+    db.execute(
+        "CREATE TABLE anchor_counts (anchor TEXT PRIMARY KEY, articles INTEGER NOT NULL) "
+        "WITHOUT ROWID"
+    )
+    fingerprints = db["article_fingerprints"]
+    fingerprints.add_column("title_key", str)
+    fingerprints.add_column("features", str)
+    db["articles"].add_column("alternates", str, not_null_default="[]")
+    db["edition_keys"].create({"key": str, "article_id": str, "own": int})

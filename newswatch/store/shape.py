@@ -89,9 +89,11 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "duplicate_of"),
     _index("articles", "story_id"),
     _index("minhash_bands", "band", "bucket"),
-    _index("story_anchors", "anchor", "day"),
     _index("story_anchors", "article_id"),
     _index("minhash_bands", "article_id"),
+    _index("edition_keys", "key", "own"),
+    _index("edition_keys", "article_id"),
+    _index("article_fingerprints", "title_key"),
 ]
 VIEWS: list[DerivedObject] = [
     # On-topic articles, each copy folded into the first-seen article it duplicates.
