@@ -177,6 +177,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-stories", action="store_true", help="topic only")
     parser.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    parser.add_argument(
+        "--quick-stories", action="store_true", help="stories: every fourth grid point only"
+    )
     args = parser.parse_args()
     records = load_corpus(Path(args.corpus))
     topic = load_topic(args.topic)
@@ -197,7 +200,7 @@ def main() -> None:
         except ImportError:
             summary["stories"] = None
         else:
-            summary["stories"] = evaluate(records)
+            summary["stories"] = evaluate(records, quick=args.quick_stories)
 
     print(f"{'lang':4} {'method':10} {'P':>6} {'R':>6} {'F1':>6} {'look-alikes passed':>20}")
     for method in ("naive_query", "rules", "model_cv"):
@@ -211,6 +214,16 @@ def main() -> None:
     print("model ms/article:", summary["topic_model_ms_per_article"])
     if "learning_curve_f1" in summary:
         print("learning curve (training articles: mean F1):", summary["learning_curve_f1"])
+    if summary.get("stories"):
+        print("stories and copies (story_judgement.py): P / R / F1")
+        for key in ("cv_dated-first", "cv_dated-first_full_store", "cv_mixed_full_store"):
+            s = summary["stories"][key]
+            print(
+                f"  {key:28} all {s['story_all']['precision']:.3f} {s['story_all']['recall']:.3f}"
+                f" {s['story_all']['f1']:.3f}  dated {s['story_dated']['precision']:.3f}"
+                f" {s['story_dated']['recall']:.3f} {s['story_dated']['f1']:.3f}"
+                f"  copies {s['copies']['precision']:.3f} {s['copies']['recall']:.3f}"
+            )
     out = REPO / "bench" / "results" / "judgement.json"
     out.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps(summary, ensure_ascii=False))

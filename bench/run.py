@@ -25,7 +25,7 @@ SUITE = {  # name: (full arguments, quick arguments)
     "extraction": (["--repeat", "5"], ["--repeat", "2"]),
     "generic_f1": ([], []),
     "topic_eval": ([], []),
-    "judgement": (["--repeats", "3"], ["--repeats", "1", "--no-curve"]),
+    "judgement": (["--repeats", "3"], ["--repeats", "1", "--no-curve", "--quick-stories"]),
     "dedup_scale": (["--sizes", "1000,10000,100000"], ["--sizes", "1000,10000", "--new", "150"]),
     "dedup_eval": ([], []),
     "replay_throughput": (["--pages", "2000"], ["--pages", "2000"]),
@@ -67,9 +67,12 @@ def flatten(results: dict) -> dict:
         for language, s in judgement.get(method, {}).items():
             for measure in ("precision", "recall", "f1", "lookalikes_passed"):
                 out[f"{method}_{measure}_{language}"] = s[measure]
-    for key, value in (judgement.get("stories") or {}).items():
-        if isinstance(value, (int, float)):
-            out[f"corpus_{key}"] = value
+    stories = judgement.get("stories") or {}
+    for run_name, prefix in (("cv_dated-first", "cv"), ("cv_dated-first_full_store", "cv_full")):
+        for measure, scores in stories.get(run_name, {}).items():
+            if isinstance(scores, dict) and "f1" in scores:
+                for name in ("precision", "recall", "f1"):
+                    out[f"{prefix}_{measure}_{name}"] = scores[name]
     for name in ("duplicates", "story_links"):
         if name in results.get("dedup_eval", {}):
             out[f"{name}_precision"] = results["dedup_eval"][name]["precision"]
@@ -101,6 +104,14 @@ TABLE = [
     ("dedup_ms_per_article_10000", "dedup + store, ms/article, 10k stored", ""),
     ("dedup_ms_per_article_100000", "dedup + store, ms/article, 100k stored", ""),
     ("dedup_growth", "dedup cost growth (largest / 1k)", "<= 1.5"),
+    ("cv_story_all_precision", "story pairs precision, real corpus, CV by event, all", ""),
+    ("cv_story_all_recall", "story pairs recall, same", ""),
+    ("cv_story_all_f1", "story pairs F1, same", ">= 0.80"),
+    ("cv_story_dated_f1", "story pairs F1, same, dated articles", ">= 0.85"),
+    ("cv_full_story_all_f1", "story pairs F1, CV folds saved among all 339, all", ">= 0.80"),
+    ("cv_full_story_dated_f1", "the same, dated articles", ">= 0.85"),
+    ("cv_copies_precision", "copies precision, real corpus, CV", "1.0"),
+    ("cv_copies_recall", "copies recall, real corpus, CV", ">= 0.9"),
     ("duplicates_precision", "duplicates precision (dedup set)", ""),
     ("duplicates_recall", "duplicates recall", ""),
     ("story_links_precision", "story links precision", ""),

@@ -338,3 +338,27 @@ def test_rescore_topics_rejudges_a_store_an_older_version_scored(db_path):
     topics = {r["article_id"]: r["on_topic"] for r in db["article_topics"].rows}
     assert sorted(topics.values()) == [0, 0, 1]
     assert rescore_topics(db, [load_topic()])["changed"] == 0  # idempotent
+
+
+def test_rescore_command_rejudges_and_relinks_a_store(tmp_path):
+    import sqlite3
+    from contextlib import closing
+
+    db = tmp_path / "old.db"
+    assert run_newswatch("import", str(SEEDS), "--db", str(db)).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:  # as an older version might have left it
+        conn.execute("UPDATE articles SET on_topic = 0, matched = '{}', story_id = 'x'")
+        conn.commit()
+    result = run_newswatch("rescore", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts["scored"] == 5 and counts["on_topic_after"] == 5 and counts["changed"] == 5
+    assert counts["links_articles"] == 5
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT id, story_id, on_topic, matched FROM articles").fetchall()
+    assert all(on for _, _, on, _ in rows)
+    assert all(story != "x" for _, story, _, _ in rows)
+    assert all("features" in json.loads(m)["west_russia_talks"] for *_, m in rows)
+    missing = run_newswatch("rescore", "--db", str(tmp_path / "typo.db"))
+    assert missing.returncode == 1 and "no database" in missing.stderr
+    assert not (tmp_path / "typo.db").exists()

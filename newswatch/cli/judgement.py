@@ -115,7 +115,8 @@ def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
     transaction: an interrupted rescore leaves the store as it was."""
     from newswatch.pipelines.topic import topics_from_settings
     from newswatch.runner import project_settings
-    from newswatch.store import StoreError, open_store, resolve_db_path
+    from newswatch.store import StoreError, open_store, resolve_db_path, write_transaction
+    from newswatch.store.relink import relink_all
     from newswatch.store.rescore import rescore_topics
     from newswatch.topic import TopicError, load_topics
 
@@ -132,15 +133,10 @@ def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
         _fail(str(error))
     try:
         db = open_store(path)
-        counts = rescore_topics(db, topics)
-        counts.update(_relink(db))
+        with write_transaction(db):  # one transaction: all of it, or nothing
+            counts = rescore_topics(db, topics)
+            relinked = relink_all(db)
     except StoreError as error:
         _fail(str(error))
+    counts.update({f"links_{name}": value for name, value in relinked.items()})
     click.echo(json.dumps(counts))
-
-
-def _relink(db) -> dict:
-    """Copies and stories linked again by today's rules."""
-    from newswatch.store.relink import relink_all
-
-    return relink_all(db)
