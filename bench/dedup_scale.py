@@ -3,9 +3,12 @@
 The store is filled with synthetic articles (their own words, names, numbers and dates spread
 over two years, like a monitor's), through the same linking and indexing code a crawl uses,
 a thousand to a transaction. Then `save_article` (one transaction per article, duplicate and
-story lookups included) is timed on new articles, some of them near copies of stored ones.
-Prints the median ms per new article at each size and dedup_growth = cost at the largest size
-/ cost at 1k; writes bench/results/dedup_scale.json.
+story lookups included) is timed on new articles, one in three a near copy of a stored one: a
+stored article's text read back and edited (a tenth of its words dropped or replaced, a line
+added), so that it is found by the near-copy path (LSH bands, then signatures), not by the
+content hash. Prints the median ms per new article at each size, the medians of near copies
+and of other articles apart, how many near copies were recognised, and dedup_growth = cost at
+the largest size / cost at 1k; writes bench/results/dedup_scale.json.
 
     python bench/dedup_scale.py [--sizes 1000,10000,100000] [--new 300]
 """
@@ -59,22 +62,43 @@ def fill(db, size: int, rng: random.Random) -> None:
                 index_article(db, article, fp)
 
 
-def measure(size: int, new: int) -> float:
+def edited(text: str, rng: random.Random) -> str:
+    """`text` as a re-post edits it: a tenth of its words dropped or replaced, a line added."""
+    words = text.split()
+    for _ in range(len(words) // 10):
+        i = rng.randrange(len(words))
+        if rng.random() < 0.5:
+            del words[i]
+        else:
+            words[i] = rng.choice(VOCABULARY)
+    return " ".join(words) + " Джерело: УНІАН."
+
+
+def measure(size: int, new: int) -> dict[str, float]:
     rng = random.Random(size)
     with tempfile.TemporaryDirectory() as tmp:
         db = open_store(Path(tmp) / "scale.db")
         fill(db, size, rng)
-        timings = []
+        timings, copies, found = [], [], 0
         for k in range(new):
             article = synthetic(10_000_000 + k, rng)
-            if k % 3 == 0:  # a near copy of a stored article
-                original = synthetic(rng.randrange(size), random.Random(0))
-                article.text = original.text + " Джерело: УНІАН."
+            near = k % 3 == 0
+            if near:  # a near copy of a stored article, edited
+                stored_id = f"{rng.randrange(size):016x}"
+                text = db.execute("SELECT text FROM articles WHERE id = ?", [stored_id]).fetchone()
+                article.text = edited(text[0], rng)
             start = time.perf_counter()
             save_article(db, article, "2026-11-22T00:00:00+00:00")
-            timings.append((time.perf_counter() - start) * 1000)
+            elapsed = (time.perf_counter() - start) * 1000
+            (copies if near else timings).append(elapsed)
+            found += bool(near and article.duplicate_of)
         db.close()
-    return statistics.median(timings)
+    return {
+        "all": statistics.median(timings + copies),
+        "near_copies": statistics.median(copies),
+        "others": statistics.median(timings),
+        "near_copies_found": found / max(1, len(copies)),
+    }
 
 
 def main() -> None:
@@ -86,10 +110,15 @@ def main() -> None:
     results: dict[str, float] = {}
     for size in sizes:
         started = time.perf_counter()
-        results[f"dedup_ms_per_article_{size}"] = round(measure(size, args.new), 3)
+        measured = measure(size, args.new)
+        results[f"dedup_ms_per_article_{size}"] = round(measured["all"], 3)
+        results[f"dedup_ms_near_copy_{size}"] = round(measured["near_copies"], 3)
+        results[f"dedup_ms_other_{size}"] = round(measured["others"], 3)
+        results[f"near_copies_found_{size}"] = round(measured["near_copies_found"], 3)
         print(
-            f"{size:>8} stored: {results[f'dedup_ms_per_article_{size}']:.3f} ms per new "
-            f"article ({time.perf_counter() - started:.0f} s)",
+            f"{size:>8} stored: {measured['all']:.3f} ms per new article (near copies "
+            f"{measured['near_copies']:.3f}, found {measured['near_copies_found']:.0%}; others "
+            f"{measured['others']:.3f}) ({time.perf_counter() - started:.0f} s)",
             flush=True,
         )
     results["dedup_growth"] = round(

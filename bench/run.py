@@ -104,6 +104,8 @@ TABLE = [
     ("dedup_ms_per_article_10000", "dedup + store, ms/article, 10k stored", ""),
     ("dedup_ms_per_article_100000", "dedup + store, ms/article, 100k stored", ""),
     ("dedup_growth", "dedup cost growth (largest / 1k)", "<= 1.5"),
+    ("dedup_ms_near_copy_10000", "of which a near copy (a tenth of words edited), 10k stored", ""),
+    ("near_copies_found_10000", "share of those near copies recognised, 10k stored", ""),
     ("cv_story_all_precision", "story pairs precision, real corpus, CV by event, all", ""),
     ("cv_story_all_recall", "story pairs recall, same", ""),
     ("cv_story_all_f1", "story pairs F1, same", ">= 0.80"),
