@@ -13,7 +13,8 @@ Protocol (see bench/README.md, "Judgement on real articles"):
   Russia AND a talks word anywhere; language detected as for newswatch) and today's rules (the
   topic file's hand-set scoring, before any model).
 - The five seeds are scored by the model fitted on the whole corpus (they are not in it).
-- Speed: the model's scoring (features and probability), median ms per article, warm.
+- Speed: the model's scoring (features, probability and explanation), median ms per article,
+  warm.
 - Learning curve: the model fitted on N training articles (whole events, drawn at random),
   scored on the held-out fold.
 - Stories and copies: `bench/story_judgement.py` (its own protocol, same corpus).
@@ -153,8 +154,10 @@ def learning_curve(records, rows, repeats: int) -> dict[int, float]:
 def seeds_on_topic(topic, model) -> dict[str, float]:
     out = {}
     for path in sorted((REPO / "seeds").glob("*.txt")):
-        body = parse_seed_text(path.read_text(encoding="utf-8")).body
-        x = article_features(topic, title=None, lead=None, text=body, language=None)[0]
+        seed = parse_seed_text(path.read_text(encoding="utf-8"))
+        x = article_features(
+            topic, title=None, lead=None, text=seed.body, language=None, date=seed.date_raw
+        )[0]
         out[path.name] = round(model.probability(x), 3)
     return out
 
@@ -165,7 +168,9 @@ def speed(topic, model, records: list[dict]) -> float:
     timings = []
     for record in records:
         start = time.perf_counter()
-        model.probability(features_of(topic, record))
+        x = features_of(topic, record)
+        model.probability(x)
+        model.explain(x)  # as the pipeline does
         timings.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(timings), 3)
 

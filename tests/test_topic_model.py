@@ -149,6 +149,11 @@ def test_a_topic_with_a_broken_model_beside_it_is_refused_at_load(tmp_path):
     with pytest.raises(TopicError, match="mine.model.json"):
         load_topic(topic)
     assert load_topic(topic, use_model=False).model is None
+    stale = fit(*labelled_rows(RULES_ONLY), min_df=1)
+    stale.weights["retired_concept@title"], stale.means["retired_concept@title"] = 1.0, 0.0
+    stale.save(model_path(topic))
+    with pytest.raises(TopicError, match="fitted for concepts the topic no longer has"):
+        load_topic(topic)
 
 
 def test_the_bundled_model_belongs_to_the_bundled_topic():
@@ -211,6 +216,8 @@ def test_label_files_give_text_files_or_stored_ids(tmp_path, db_path):
         ('{"label": 1}\n', "needs text, file or id"),
         ('{"id": "x", "label": 1}\n', "needs the database"),
         ("not json\n", "not JSON"),
+        ('{"text": "x", "label": 1, "date": 20220101}\n', "is not YYYY-MM-DD"),
+        ('{"text": "x", "label": 1, "date": "23.02.2022"}\n', "is not YYYY-MM-DD"),
         ('{"file": "missing.txt", "label": 1}\n', "missing.txt"),
     ],
 )
@@ -219,6 +226,24 @@ def test_a_bad_label_row_is_one_clear_error(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(LabelError, match=re.escape(message)):
         read_labels([path])
+
+
+def test_label_files_as_spreadsheets_and_editors_write_them(tmp_path):
+    """A byte-order mark, quoted texts with line breaks, spaces after commas in the header,
+    a line separator inside a JSON text, 1.0 for 1, and an event id of 0."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(
+        '\ufefflabel, text, event\r\n1,"First line\r\n\r\nSecond line",0\r\n0,Other,0\r\n'.encode()
+    )
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(
+        json.dumps({"text": "One\u2028two", "label": 1.0, "event": 0}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    rows = read_labels([sheet, lines])
+    assert [r.label for r in rows] == [True, False, True]
+    assert rows[0].text == "First line\n\nSecond line"  # its paragraphs kept
+    assert {r.group for r in rows} == {"0"}  # one event: never split between train and test
 
 
 def test_topic_fit_writes_the_model_beside_the_topic_and_weights_reads_it(tmp_path):
@@ -362,3 +387,27 @@ def test_rescore_command_rejudges_and_relinks_a_store(tmp_path):
     missing = run_newswatch("rescore", "--db", str(tmp_path / "typo.db"))
     assert missing.returncode == 1 and "no database" in missing.stderr
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_crawled_article_reads_as_the_same_article_saved_as_a_page():
+    """Extraction gives title, lead and text apart; a seed file or a saved page gives them as
+    one text, the headline often twice. The model must see the same article both ways."""
+    title = "Rubio and Lavrov hold talks in Geneva on ending the war"
+    lead = "The US and Russia held four hours of talks on a ceasefire in Ukraine on Tuesday."
+    text = (
+        "Both sides called the meeting useful and agreed to meet again next week.\n\n"
+        "Kremlin spokesman Peskov said Moscow was ready for more contacts with Washington."
+    )
+    page = f"Menu World\n{title}\nBy A. Writer\n{title}\n{lead}\n\n{text}"
+    crawled, _ = article_features(RULES_ONLY, title=title, lead=lead, text=text, language="en")
+    saved, _ = article_features(RULES_ONLY, title=None, lead=None, text=page, language="en")
+    named = {k: v for k, v in crawled.items() if not k.startswith("ngram:") and k != "log_words"}
+    # The page's menu and byline add words (densities a little lower), nothing else.
+    apart = {
+        k: (v, saved.get(k, 0.0))
+        for k, v in {**named, **{k: 0.0 for k in saved if k not in crawled}}.items()
+        if not k.startswith("ngram:")
+        and k != "log_words"
+        and abs(saved.get(k, 0.0) - v) > 0.15 * max(1.0, v)
+    }
+    assert named and not apart, apart

@@ -74,7 +74,9 @@ def fit(
         f"fitted on {report.articles} articles ({report.on_topic} on the topic, "
         f"{report.events} events); {len(report.model.weights)} features"
     )
-    if report.estimate:
+    if report.estimate and not report.estimate["scored"]:
+        click.echo("no cross-validated estimate: too few events on both sides of the topic")
+    elif report.estimate:
         e = report.estimate
         click.echo(
             f"cross-validated by event: precision {e['precision']}, recall {e['recall']}, "
@@ -85,7 +87,9 @@ def fit(
 
 @topic.command("weights")
 @click.argument("topic_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--top", default=20, show_default=True, help="How many each way.")
+@click.option(
+    "--top", default=20, show_default=True, type=click.IntRange(min=1), help="How many each way."
+)
 def weights(topic_file: Path, top: int) -> None:
     """The features TOPIC_FILE's model weighs most, toward and against the topic: the change in
     log-odds per unit of the feature (1 for a concept in the title or lead, or an n-gram)."""
@@ -98,11 +102,13 @@ def weights(topic_file: Path, top: int) -> None:
     if loaded.model is None:
         _fail(f"{topic_file} has no model yet: run `newswatch topic fit {topic_file} --labels ...`")
     ranked = sorted(loaded.model.weights.items(), key=lambda kv: (-kv[1], kv[0]))
+    toward = [(n, w) for n, w in ranked if w > 0][:top]
+    against = [(n, w) for n, w in reversed(ranked) if w < 0][:top]
     click.echo("toward the topic:")
-    for name, weight in ranked[:top]:
+    for name, weight in toward:
         click.echo(f"  {weight:+8.3f}  {name}")
     click.echo("against it:")
-    for name, weight in reversed(ranked[-top:]):
+    for name, weight in against:
         click.echo(f"  {weight:+8.3f}  {name}")
 
 
@@ -112,7 +118,10 @@ def weights(topic_file: Path, top: int) -> None:
 def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
     """Score every stored article against the topics again and re-link copies and stories, as
     this version judges them (after an upgrade, or a topic file or model changed). One
-    transaction: an interrupted rescore leaves the store as it was."""
+    transaction: an interrupted rescore leaves the store as it was. It holds the write lock
+    throughout, so stop the daemon first."""
+    import sqlite3
+
     from newswatch.pipelines.topic import topics_from_settings
     from newswatch.runner import project_settings
     from newswatch.store import StoreError, open_store, resolve_db_path, write_transaction
@@ -138,5 +147,7 @@ def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
             relinked = relink_all(db)
     except StoreError as error:
         _fail(str(error))
+    except sqlite3.Error as error:  # the database busy (a crawl writing), or refusing
+        _fail(f"cannot rescore {path}: {error} (stop the daemon and crawls first)")
     counts.update({f"links_{name}": value for name, value in relinked.items()})
     click.echo(json.dumps(counts))

@@ -4,7 +4,8 @@
 - `lexicon`: matching the terms in a text (lemmas, prefixes, phrases, acronyms);
 - `rules`: the topic file's hand-set scoring;
 - `features`: what a model reads in an article, as named features;
-- `model`: the fitted model (logistic regression), its file, and fitting it.
+- `model`: the fitted model (logistic regression), its file, and its fit;
+- `labels`, `fitting`: labelled articles read from files, and `newswatch topic fit`.
 
 `score_text` gives an article's relevance (0..1) to a topic, whether it is on the topic, which
 concepts matched where and, when a model scored it, the features that moved the score most.

@@ -105,9 +105,21 @@ def load_topic_model(path: Path, use_model: bool) -> TopicModel | None:
     if not use_model or not found.exists():
         return None
     try:
-        return load_model(found)
+        model = load_model(found)
     except ValueError as error:
         raise TopicError(str(error)) from None
+    defined = set(tomllib.loads(path.read_text(encoding="utf-8"))["concepts"])
+    weighed = {
+        name.split("@")[0]
+        for name in model.weights
+        if "@" in name and not name.startswith(("talks+", "ngram:"))
+    }
+    if weighed - defined:
+        raise TopicError(
+            f"{found}: fitted for concepts the topic no longer has ({sorted(weighed - defined)});"
+            f" fit it again: newswatch topic fit {path} --labels ..."
+        )
+    return model
 
 
 def load_topics(paths: list[str | Path] | None) -> list[Topic]:

@@ -43,7 +43,8 @@ def article_fields(title: str | None, lead: str | None, text: str) -> dict[str, 
     repeats (a saved page shows its headline in the page and again in the article), else the
     first line of 5 to 30 words. Without a lead, the lead is the first two paragraphs of eight
     words or more after the title (menus, bylines and captions are shorter), up to
-    LEAD_CHARS."""
+    LEAD_CHARS. The body is the text as a page shows it: with the lead (a crawled article's
+    text comes without it), without the headline's lines (they count as the title)."""
     text = text or ""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not title:
@@ -60,7 +61,15 @@ def article_fields(title: str | None, lead: str | None, text: str) -> dict[str, 
         after = lines[lines.index(title) + 1 :] if title in lines else lines
         paragraphs = [p for p in after if len(p.split()) >= 8 and p != title]
         lead = " ".join(paragraphs[:2])[:LEAD_CHARS]
-    return {"title": title, "lead": lead, "body": text}
+    elif lead.strip()[:80] not in text:
+        # A crawled article's text starts after its lead; a page's text holds it: the body is
+        # read as the page shows it either way.
+        text = lead.strip() + "\n\n" + text
+    # The headline counts once, as the title, however often the page repeats it.
+    body = "\n".join(line for line in text.splitlines() if line.strip() != title.strip())
+    if not body.strip():  # a headline alone (a flash): it is its own body
+        body = text
+    return {"title": title, "lead": lead, "body": body}
 
 
 def _language(fields: dict[str, str], language: str | None) -> str:
@@ -128,7 +137,8 @@ def article_features(
         x[f"{concept}@density"] = min(5.0, 100.0 * count / words)
     x["talks+parties@sentences"] = math.log1p(together)
     x["talks+parties+war@sentences"] = math.log1p(together_war)
-    x["talks+parties@share"] = together / (1 + len(sentences))
+    # Of the sentences, not of menu items, bylines and captions (short lines a page adds).
+    x["talks+parties@share"] = together / (1 + sum(len(s.split()) >= 5 for s in sentences))
     x["title_about_talks"] = float(
         any(title_hits.get(c) for c in ("talks", "peace"))
         and bool(title_hits.get("russia") or title_hits.get("west"))

@@ -14,6 +14,7 @@ tab-separated, anything else is read as JSON Lines.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import date as Date
@@ -56,16 +57,19 @@ def read_labels(paths: list[Path], db=None, today: Date | None = None) -> list[L
 
 def _rows(path: Path) -> list[dict]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark goes
     except OSError as error:
         raise LabelError(f"{path}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise LabelError(f"{path}: not UTF-8") from None
     if path.suffix.lower() in (".csv", ".tsv"):
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        return list(csv.DictReader(text.splitlines(), delimiter=delimiter))
+        # The reader sees the file whole, so that a quoted text keeps its line breaks.
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines end at "\n" only: a text may hold U+2028 and other line separators.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -81,6 +85,8 @@ def _rows(path: Path) -> list[dict]:
 def _label(value, where: str) -> bool:
     if isinstance(value, bool):
         return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
     text = str(value).strip().lower()
     if text in TRUE:
         return True
@@ -89,18 +95,34 @@ def _label(value, where: str) -> bool:
     raise LabelError(f"{where}: label {value!r} is not 1/0, true/false or yes/no")
 
 
+def _text(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _date(value, where: str) -> str | None:
+    """The date as YYYY-MM-DD (what a crawl gives the model), or a clear error."""
+    from newswatch.dates import parse_date
+
+    if value in (None, ""):
+        return None
+    found = parse_date(str(value).strip()[:10])
+    if found is None:
+        raise LabelError(f"{where}: date {value!r} is not YYYY-MM-DD")
+    return found.isoformat()
+
+
 def _labelled(row: dict, path: Path, where: str, db, today: Date | None) -> Labelled:
     if "label" not in row:
         raise LabelError(f"{where}: no label")
     label = _label(row["label"], where)
-    group = str(row.get("event") or row.get("story") or f"{path}:{where}")
+    group = next((str(row[k]) for k in ("event", "story") if row.get(k) not in (None, "")), where)
     if row.get("text"):
         return Labelled(
-            row.get("title") or None,
-            row.get("lead") or None,
+            _text(row.get("title")),
+            _text(row.get("lead")),
             str(row["text"]),
-            row.get("language") or None,
-            row.get("date") or None,
+            _text(row.get("language")),
+            _date(row.get("date"), where),
             label,
             group,
         )

@@ -1,4 +1,4 @@
-"""A topic model: logistic regression over the named features of `newswatch.topic_features`.
+"""A topic model: logistic regression over the named features of `newswatch.topic.features`.
 
 Fitted by `newswatch topic fit TOPIC.toml --labels FILE...` on labelled articles, and kept as a
 small JSON file beside the topic file (`<topic>.model.json`), which `newswatch.topic.load_topic`
@@ -48,14 +48,13 @@ class TopicModel:
     """feature -> its mean over the training articles (what an explanation is measured from)."""
     threshold: float = THRESHOLD
     trained_on: dict = field(default_factory=dict)
+    _named: list[str] | None = field(default=None, repr=False, compare=False)
 
     def logit(self, x: dict[str, float]) -> float:
-        z = self.intercept
-        for name, value in x.items():
-            weight = self.weights.get(name)
-            if weight is not None:
-                z += weight * value
-        return z
+        # fsum: the same sum whatever order the features came in (their order follows string
+        # hashing, which differs between processes).
+        weights = self.weights
+        return math.fsum([self.intercept, *(weights[n] * v for n, v in x.items() if n in weights)])
 
     def probability(self, x: dict[str, float]) -> float:
         return _sigmoid(self.logit(x))
@@ -63,10 +62,12 @@ class TopicModel:
     def explain(self, x: dict[str, float], top: int = 6) -> dict[str, float]:
         """The features that moved this article's score most from the average article's, with
         how much (in log-odds; positive toward the topic)."""
+        if self._named is None:
+            self._named = [n for n in self.weights if not n.startswith("ngram:")]
+        names = [*self._named, *(n for n in x if n.startswith("ngram:") and n in self.weights)]
         moved = {
-            name: weight * (x.get(name, 0.0) - self.means.get(name, 0.0))
-            for name, weight in self.weights.items()
-            if name in x or not name.startswith("ngram:")
+            name: self.weights[name] * (x.get(name, 0.0) - self.means.get(name, 0.0))
+            for name in names
         }
         ranked = sorted(moved.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
         return {name: round(value, 3) for name, value in ranked[:top] if abs(value) >= 0.01}
