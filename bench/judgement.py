@@ -36,24 +36,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
+from story_judgement import load_corpus  # noqa: E402  bench/story_judgement.py
+
 from newswatch.language import detect_language  # noqa: E402
 from newswatch.seedfile import parse_seed_text  # noqa: E402
 from newswatch.topic import DEFAULT_TOPIC, field_hits, load_topic, rules_score  # noqa: E402
 from newswatch.topic.features import article_features  # noqa: E402
-from newswatch.topic.fitting import FOLDS, cross_validated, fold_of  # noqa: E402
+from newswatch.topic.fitting import (  # noqa: E402
+    FOLDS,
+    cross_validated,
+    fold_of,
+    precision_recall_f1,
+)
 from newswatch.topic.model import THRESHOLD, fit  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 LANGUAGES = ("en", "uk", "ru")
 CURVE = (25, 50, 100, 150, 200, 270)
-
-
-def load_corpus(folder: Path = CORPUS) -> list[dict]:
-    records = []
-    for language in LANGUAGES:
-        path = folder / f"topic_dev_{language}.jsonl"
-        records += [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    return records
 
 
 def features_of(topic, record: dict) -> dict[str, float]:
@@ -94,9 +93,7 @@ def scores(records: list[dict], predicted: list[bool], repeats: int = 1) -> dict
     out = {}
     for language in LANGUAGES:
         c = counts[language]
-        precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
-        recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision, recall, f1 = precision_recall_f1(c["tp"], c["fp"], c["fn"])
         out[language] = {
             "precision": round(precision, 3),
             "recall": round(recall, 3),
@@ -200,12 +197,9 @@ def main() -> None:
     if not args.no_curve:
         summary["learning_curve_f1"] = learning_curve(records, rows, args.repeats)
     if not args.no_stories:
-        try:
-            from story_judgement import evaluate
-        except ImportError:
-            summary["stories"] = None
-        else:
-            summary["stories"] = evaluate(records, quick=args.quick_stories)
+        from story_judgement import evaluate
+
+        summary["stories"] = evaluate(records, quick=args.quick_stories)
 
     print(f"{'lang':4} {'method':10} {'P':>6} {'R':>6} {'F1':>6} {'look-alikes passed':>20}")
     for method in ("naive_query", "rules", "model_cv"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from newswatch.items import Article
-from newswatch.topic import Topic, load_topics, score_text
+from newswatch.topic import Topic, judge_article, load_topics
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +35,6 @@ class TopicPipeline:
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        scores = [
-            score_text(
-                topic,
-                title=item.title,
-                lead=item.lead,
-                text=item.text,
-                language=item.language,
-                date=item.date,
-            )
-            for topic in self.topics
-        ]
-        item.topics = {s.topic: {"relevance": s.relevance, "on_topic": s.on_topic} for s in scores}
-        item.matched = {s.topic: s.explained for s in scores}
-        item.relevance = max(s.relevance for s in scores)
-        item.on_topic = any(s.on_topic for s in scores)
+        judge_article(item, self.topics)
         self.stats.inc_value(f"newswatch/topic/{'on' if item.on_topic else 'off'}_topic")
         return item

@@ -59,7 +59,7 @@ def save_article(
             index_article(db, article, fp)
             if former:
                 promote(db, article.id, former)
-            _save_topics(db, article)
+            save_topics(db, article)
             return "new"
         stored = dict(zip([c[0] for c in cursor.description], found, strict=True))
         if article.source_file and stored.get("url"):
@@ -77,7 +77,7 @@ def save_article(
         updated.story_id = stored.get("story_id") or updated.story_id
         db["articles"].update(article.id, article_to_row(updated))
         index_article(db, updated, fp)
-        _save_topics(db, updated)
+        save_topics(db, updated)
         article.duplicate_of, article.story_id = updated.duplicate_of, updated.story_id
         return "updated"
 
@@ -113,7 +113,7 @@ def _keep_version(db: Database, stored: dict[str, Any]) -> None:
     )
 
 
-def _save_topics(db: Database, article: Article) -> None:
+def save_topics(db: Database, article: Article) -> None:
     """One article_topics row per topic the article was scored against."""
     if not article.topics:
         return

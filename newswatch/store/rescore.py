@@ -4,53 +4,35 @@ left half re-scored."""
 
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
+from newswatch.store.articles import save_topics
 from newswatch.store.connection import write_transaction
-from newswatch.topic import Topic, score_text
+from newswatch.store.rows import fields_row, row_to_article
+from newswatch.topic import Topic, judge_article
+
+JUDGED = ("relevance", "on_topic", "matched", "topics")  # the columns a judgement sets
 
 
 def rescore_topics(db: Database, topics: list[Topic]) -> dict[str, int]:
-    """Score every stored article again; return how many were scored, how many are on the
-    topic before and after, and how many changed side."""
+    """Score every stored article again, as a crawl would; return how many were scored, how
+    many are on the topic before and after, and how many changed side."""
     counts = {"scored": 0, "on_topic_before": 0, "on_topic_after": 0, "changed": 0}
     with write_transaction(db):
-        rows = db.execute(
-            "SELECT id, title, lead, text, language, date, on_topic FROM articles"
-        ).fetchall()
-        for article_id, title, lead, text, language, day, before in rows:
-            scores = [
-                score_text(t, title=title, lead=lead, text=text or "", language=language, date=day)
-                for t in topics
-            ]
-            on_topic = any(s.on_topic for s in scores)
+        cursor = db.execute("SELECT * FROM articles")
+        columns = [c[0] for c in cursor.description]
+        for values in cursor.fetchall():
+            article = row_to_article(dict(zip(columns, values, strict=True)))
+            before = bool(article.on_topic)
+            judge_article(article, topics)
+            row = fields_row(article)
             db.conn.execute(
-                "UPDATE articles SET relevance = ?, on_topic = ?, matched = ?, topics = ? "
-                "WHERE id = ?",
-                [
-                    max(s.relevance for s in scores),
-                    int(on_topic),
-                    json.dumps({s.topic: s.explained for s in scores}, ensure_ascii=False),
-                    json.dumps(
-                        {
-                            s.topic: {"relevance": s.relevance, "on_topic": s.on_topic}
-                            for s in scores
-                        },
-                        ensure_ascii=False,
-                    ),
-                    article_id,
-                ],
+                f"UPDATE articles SET {', '.join(f'{c} = ?' for c in JUDGED)} WHERE id = ?",
+                [*(row[c] for c in JUDGED), article.id],
             )
-            db.conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
-            db.conn.executemany(
-                "INSERT INTO article_topics (article_id, topic, relevance, on_topic) "
-                "VALUES (?, ?, ?, ?)",
-                [(article_id, s.topic, s.relevance, int(s.on_topic)) for s in scores],
-            )
+            save_topics(db, article)
             counts["scored"] += 1
-            counts["on_topic_before"] += bool(before)
-            counts["on_topic_after"] += on_topic
-            counts["changed"] += bool(before) != on_topic
+            counts["on_topic_before"] += before
+            counts["on_topic_after"] += article.on_topic
+            counts["changed"] += before != article.on_topic
     return counts

@@ -39,6 +39,7 @@ __all__ = [
     "load_topic",
     "load_topics",
     "rules_score",
+    "judge_article",
     "score_text",
     "tokens",
 ]
@@ -68,3 +69,25 @@ def score_text(
         matched,
         topic.model.explain(x),
     )
+
+
+def judge_article(article, topics: list[Topic]) -> None:
+    """Score `article` (an Article) against every topic and set what the store keeps of it:
+    `topics` (each topic's relevance and on_topic), `matched`, `relevance` (the best) and
+    `on_topic` (on any topic). The crawl's TopicPipeline and `newswatch rescore` both judge
+    articles here."""
+    scores = [
+        score_text(
+            topic,
+            title=article.title,
+            lead=article.lead,
+            text=article.text,
+            language=article.language,
+            date=article.date,
+        )
+        for topic in topics
+    ]
+    article.topics = {s.topic: {"relevance": s.relevance, "on_topic": s.on_topic} for s in scores}
+    article.matched = {s.topic: s.explained for s in scores}
+    article.relevance = max(s.relevance for s in scores)
+    article.on_topic = any(s.on_topic for s in scores)

@@ -95,20 +95,20 @@ def load_topic(path: str | Path = DEFAULT_TOPIC, *, use_model: bool = True) -> T
     reserved = RESERVED & set(concepts)
     if reserved:
         raise TopicError(f"{path}: these names are reserved, not concepts: {sorted(reserved)}")
-    topic.model = load_topic_model(path, use_model)
+    topic.model = load_topic_model(path, set(concepts)) if use_model else None
     return topic
 
 
-def load_topic_model(path: Path, use_model: bool) -> TopicModel | None:
-    """The model beside the topic file, if there is one and it is wanted."""
+def load_topic_model(path: Path, defined: set[str]) -> TopicModel | None:
+    """The model beside the topic file `path`, if there is one; refused when it weighs
+    concepts that the topic (whose concepts are `defined`) no longer has."""
     found = model_path(path)
-    if not use_model or not found.exists():
+    if not found.exists():
         return None
     try:
         model = load_model(found)
     except ValueError as error:
         raise TopicError(str(error)) from None
-    defined = set(tomllib.loads(path.read_text(encoding="utf-8"))["concepts"])
     weighed = {
         name.split("@")[0]
         for name in model.weights

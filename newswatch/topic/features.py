@@ -94,7 +94,6 @@ def article_features(
     text: str,
     language: str | None,
     date: str | None = None,
-    ngrams: bool = True,
 ) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
     """The features of one article (name -> value; absent means 0), and which concepts matched
     where ({concept: {field: hits}}, as `TopicScore.matched`)."""
@@ -154,13 +153,12 @@ def article_features(
     x["mentions_2022_or_later"] = float(any(y >= 2022 for y in years))
     x["rules"] = rules_relevance(topic, matched)
     x["log_words"] = math.log(words)
-    if ngrams:
-        for gram in lemma_ngrams(title_lemmas) | lemma_ngrams(lead_lemmas):
-            x[gram] = 1.0
-        for word in body_words:
-            word = word.lower()
-            if len(word) > 2 and not word.isdigit():
-                x[f"ngram:body:{word}"] = 1.0
+    for gram in lemma_ngrams(title_lemmas) | lemma_ngrams(lead_lemmas):
+        x[gram] = 1.0
+    for word in body_words:
+        word = word.lower()
+        if len(word) > 2 and not word.isdigit():
+            x[f"ngram:body:{word}"] = 1.0
     # Sorted, so that the same article always gives the same `matched` (a word of two concepts
     # yields them in set order, which differs between processes).
     return {k: v for k, v in x.items() if v}, {c: matched[c] for c in sorted(matched)}

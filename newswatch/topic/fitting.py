@@ -59,6 +59,13 @@ def cross_validated(
     return out
 
 
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 @dataclass
 class FitReport:
     model: TopicModel
@@ -98,9 +105,7 @@ def fit_topic(
         tp = sum(1 for p, y in pairs if p and y)
         fp = sum(1 for p, y in pairs if p and not y)
         fn = sum(1 for p, y in pairs if not p and y)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision, recall, f1 = precision_recall_f1(tp, fp, fn)
         result = {
             "precision": round(precision, 3),
             "recall": round(recall, 3),
