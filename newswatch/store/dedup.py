@@ -198,10 +198,12 @@ def link(
         mine = db.execute("SELECT datetime(?)", [article.published]).fetchone()[0]
         if theirs and mine and mine < theirs:
             former, article.duplicate_of = article.duplicate_of, None
-    if article.duplicate_of or former:
+    if story:  # a copy found in it is of it too
+        article.story_id = story
+    elif article.duplicate_of or former:
         article.story_id = story_of(db, article.duplicate_of or former)
     else:
-        article.story_id = story or article.id
+        article.story_id = article.id
     return fp, former
 
 

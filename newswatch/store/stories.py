@@ -122,10 +122,10 @@ def rarity(db: Database, features, floor: float = 1.0) -> tuple[dict[str, float]
 
 def _candidate_stories(
     db: Database, article: Article, features: dict[str, float], rules: LinkRules
-) -> list[str]:
+) -> tuple[list[str], dict[str, float]]:
     """Stories of stored reports sharing the rarest features of the article's title and lead
     with their titles and leads (dated reports within twice the window when the article is
-    dated), the most shared first."""
+    dated), the most shared first; and the rarity of the article's features."""
     weights, stored = rarity(db, features, rules.idf_floor)
     # A feature in a large share of a large store (Putin, Trump in this monitor) tells no story
     # from another and would make the lookup grow with the store: it is not looked up.
@@ -135,7 +135,7 @@ def _candidate_stories(
         key=lambda f: -weights[f] * features[f],
     )[:MAX_FEATURES]
     if not rarest:
-        return []
+        return [], weights
     where, params = [f"s.anchor IN ({','.join('?' * len(rarest))})"], list(rarest)
     if article.date:
         day = date.fromisoformat(article.date)
@@ -150,7 +150,7 @@ def _candidate_stories(
         [*params, article.id],
     ):
         shared[story] += weights[feature] * min(weight, features[feature])
-    return sorted(shared, key=lambda s: -shared[s])[:MAX_STORIES]
+    return sorted(shared, key=lambda s: -shared[s])[:MAX_STORIES], weights
 
 
 def _reports(db: Database, story: str, dated: bool) -> list[tuple[str, str, str | None]]:
@@ -173,7 +173,7 @@ def find_story(
     mine = fp.features
     if not mine:
         return None
-    stories = _candidate_stories(db, article, mine, rules)
+    stories, weights = _candidate_stories(db, article, mine, rules)
     evidence = {story: _reports(db, story, bool(article.date)) for story in stories}
     if article.date:
         day = date.fromisoformat(article.date)
@@ -193,7 +193,8 @@ def find_story(
             ids,
         )
     }
-    weights, _ = rarity(db, set(mine).union(*theirs.values()), rules.idf_floor)
+    # The rarity of the reports' features that the article does not have (its own is known).
+    weights.update(rarity(db, set().union(*theirs.values()) - set(mine), rules.idf_floor)[0])
     needed = rules.score if article.date else rules.score_undated
     best, best_score = None, needed
     mine_prominent = prominent(mine)
