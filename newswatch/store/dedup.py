@@ -157,7 +157,7 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
         "INSERT INTO story_anchors (anchor, day, article_id, weight) VALUES (?, ?, ?, ?)",
         [
             (f, article.date or "", article.id, w)
-            for f, w in sorted(prominent(dict(features)).items())
+            for f, w in sorted(prominent(fp.features).items())
         ],
     )
     conn.executemany(
@@ -165,7 +165,7 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
         "ON CONFLICT(anchor) DO UPDATE SET articles = articles + 1",
         [(f,) for f in [*(f for f, _ in features), *([] if known else [TOTAL])]],
     )
-    index_editions(db, article)
+    index_editions(db, article, update=bool(known))
 
 
 def _published(db: Database, article_id: str) -> str | None:

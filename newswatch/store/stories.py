@@ -87,9 +87,11 @@ def find_edition(db: Database, article: Article) -> str | None:
     return story_of(db, found[0]) if found else None
 
 
-def index_editions(db: Database, article: Article) -> None:
+def index_editions(db: Database, article: Article, update: bool) -> None:
+    """Record the edition keys of `article` (replacing its earlier ones on an `update`)."""
     own, others = edition_keys(article)
-    db.conn.execute("DELETE FROM edition_keys WHERE article_id = ?", [article.id])
+    if update:
+        db.conn.execute("DELETE FROM edition_keys WHERE article_id = ?", [article.id])
     db.conn.executemany(
         "INSERT INTO edition_keys (key, article_id, own) VALUES (?, ?, ?)",
         [(key, article.id, 1) for key in sorted(own)]
