@@ -461,3 +461,18 @@ def test_a_store_of_the_previous_version_is_relinked_when_opened(db_path):
     stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     assert stories == {"a" * 16: "a" * 16, "b" * 16: "b" * 16}
     assert db["story_anchors"].count and db["article_fingerprints"].count == 2
+
+
+def test_an_updated_article_s_edition_keys_are_replaced_not_added(db_path):
+    """Edition keys are cleared only on an update: a new article has none to clear, and an
+    updated one must not keep the alternates its earlier version declared."""
+    db = open_store(db_path)
+    url = "https://www.pravda.com.ua/news/2026/01/08/8015225/"
+    old = "https://www.pravda.com.ua/eng/news/2026/01/08/8015225/"
+    new = "https://www.pravda.com.ua/rus/news/2026/01/08/8015225/"
+    _save(db, url, ROUNDUP_EN, "uk", "2026-01-08", alternates=[old])
+    edited = (ROUNDUP_EN[0], ROUNDUP_EN[1] + "\n\nUpdated.")
+    _save(db, url, edited, "uk", "2026-01-08", alternates=[new])
+    keys = {k for (k,) in db.execute("SELECT key FROM edition_keys WHERE own = 0")}
+    assert any("rus/news" in k for k in keys) and not any("eng/news" in k for k in keys)
+    assert db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 1  # an update
