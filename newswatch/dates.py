@@ -22,6 +22,15 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def utc_sort_time(published: str | None) -> str | None:
+    """`published` in UTC as `YYYY-MM-DD HH:MM:SS`, what SQLite's `datetime(published)` gives
+    (a time with no offset read as UTC; None when it is no time): the `published_utc` column."""
+    if not published:
+        return None
+    moment = parse_datetime(published, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
 def parse_datetime(value: str | None, local_tz: tzinfo | None = None) -> datetime | None:
     """An aware datetime from an ISO 8601 string (also `YYYY-MM-DD HH:MM:SS` and offsets
     written `+0000`). A naive value is read as `local_tz`; with no `local_tz` it is refused."""
