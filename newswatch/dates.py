@@ -62,6 +62,18 @@ def plausible_date(day: date, today: date) -> bool:
     return EARLIEST <= day <= today + timedelta(days=1)
 
 
+def backfill_start(value: str) -> date:
+    """The day a backfill walks back to, from `YYYY-MM-DD`; ValueError, saying why, for no
+    such date or one before 1990 (newswatch keeps nothing older, and walking back to year 1
+    would overflow)."""
+    day = parse_date(value)
+    if day is None:
+        raise ValueError(f"since={value!r}: expected a date, YYYY-MM-DD")
+    if day < EARLIEST:
+        raise ValueError(f"since={value!r}: before 1990, the earliest date newswatch accepts")
+    return day
+
+
 def parse_date(value: str | None) -> date | None:
     """A calendar date from `YYYY-MM-DD`, None if it is no such date (e.g. 2026-02-30)."""
     if not value or not _YMD.fullmatch(value):
