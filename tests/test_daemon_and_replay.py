@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_newswatch
 
-from newswatch.fixtures import DEMO_DIR, fixture_name, load_fixtures, save_fixture, serve_fixtures
+from newswatch.fixtures import (
+    DEMO_DIR,
+    FixtureRetention,
+    fixture_name,
+    load_fixtures,
+    save_fixture,
+    serve_fixtures,
+)
 from newswatch.outlets import OUTLETS
 
 
@@ -54,6 +61,7 @@ def test_fixture_names_cannot_leave_their_folder(tmp_path, url):
 
 
 def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
+    retention = FixtureRetention(3)
     for n in range(5):
         saved = save_fixture(
             tmp_path,
@@ -65,7 +73,7 @@ def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
             outlet="unian",
             page_kind="article",
             fetched_at="now",
-            keep=3,
+            retention=retention,
         )
         # Saved n seconds after the epoch: the order the next save's retention reads.
         os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
@@ -298,6 +306,7 @@ def test_status_on_a_database_that_does_not_exist_fails(tmp_path):
 
 
 def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
+    retention = FixtureRetention(3)
     for n in range(5):
         save_fixture(
             tmp_path,
@@ -309,7 +318,34 @@ def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
             outlet="unian",
             page_kind="api",
             fetched_at="now",
-            keep=3,
+            retention=retention,
         )
     files = sorted(p.name for p in (tmp_path / "unian" / "api").iterdir())
     assert len(files) == 6 and len(load_fixtures([tmp_path])) == 3
+
+
+def test_retention_scans_its_folder_once_then_counts_in_memory(tmp_path, mocker):
+    def save(n: int, retention: FixtureRetention) -> Path:
+        return save_fixture(
+            tmp_path,
+            url=f"https://www.unian.ua/{n}",
+            final_url="",
+            status=200,
+            headers={"Content-Type": "text/html"},
+            body=b"x",
+            outlet="unian",
+            page_kind="article",
+            fetched_at="now",
+            retention=retention,
+        )
+
+    for n in range(4):  # an earlier crawl's fixtures, oldest first
+        os.utime(f"{save(n, FixtureRetention(10))}.json", ns=(n * 10**9, n * 10**9))
+    retention = FixtureRetention(3)
+    scans = mocker.spy(retention, "_scan")
+    for n in range(4, 30):
+        save(n, retention)
+    save(27, retention)  # saved again: the newest now
+    save(30, retention)
+    assert scans.call_count == 1
+    assert sorted(load_fixtures([tmp_path])) == [f"https://www.unian.ua/{n}" for n in (27, 29, 30)]
