@@ -72,9 +72,8 @@ def save_article(
         if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
             _keep_version(db, stored)
         updated = row_to_article(merged)
-        fp, _ = link(db, updated, rules)
+        fp, _ = link(db, updated, rules, known_story=stored.get("story_id"))
         updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
-        updated.story_id = stored.get("story_id") or updated.story_id
         db["articles"].update(article.id, article_to_row(updated))
         index_article(db, updated, fp)
         save_topics(db, updated)

@@ -176,19 +176,24 @@ def _published(db: Database, article_id: str) -> str | None:
 
 
 def link(
-    db: Database, article: Article, rules: LinkRules = DEFAULT_RULES
+    db: Database,
+    article: Article,
+    rules: LinkRules = DEFAULT_RULES,
+    *,
+    known_story: str | None = None,
 ) -> tuple[Fingerprint, str | None]:
     """Set `duplicate_of` and `story_id` on `article` from what is stored; return its
     fingerprint (for `index_article` once the row is written) and, when `article` turns out to
     be the original of stored copies (published before the one they point at), that former
     original, which `promote` then makes point at `article`. So the original is the earliest
-    published, whichever copy a crawl happened to meet first."""
+    published, whichever copy a crawl happened to meet first. `known_story`: the story an
+    updated article keeps; no story is looked up then (a copy is still looked for in it)."""
     fp = fingerprint_of(article)
     article.content_hash = fp.content_hash
     duplicate = find_duplicate(db, article, fp, rules)
-    story = None
+    story = known_story
     if duplicate is None:
-        story = find_edition(db, article) or find_story(db, article, fp, rules)
+        story = story or find_edition(db, article) or find_story(db, article, fp, rules)
         if story:
             duplicate = _copy_in_story(db, article, fp, story, rules)
     article.duplicate_of = duplicate
