@@ -390,9 +390,7 @@ def test_an_update_keeps_its_story_without_looking_one_up(db_path, mocker):
     article, _ = _save(db, url, TEXT)
     db.execute("UPDATE articles SET story_id = 'earlier-story' WHERE id = ?", [article.id])
     db.conn.commit()
-    lookups = [
-        mocker.spy(store_dedup, name) for name in ("find_story", "find_edition", "story_of")
-    ]
+    lookups = [mocker.spy(store_dedup, name) for name in ("find_story", "find_edition", "story_of")]
     updated, outcome = _save(db, url, TEXT + "\n\nОновлено: Білий дім підтвердив дату.")
     assert outcome == "updated"
     assert [spy.call_count for spy in lookups] == [0, 0, 0]
