@@ -60,21 +60,26 @@ def test_fixture_names_cannot_leave_their_folder(tmp_path, url):
     assert tmp_path in path.resolve().parents
 
 
+def _save_article_page(folder: Path, n: int, retention: FixtureRetention) -> Path:
+    """Save UNIAN's article page number `n` as a fixture under `folder`."""
+    return save_fixture(
+        folder,
+        url=f"https://www.unian.ua/{n}",
+        final_url="",
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=b"x",
+        outlet="unian",
+        page_kind="article",
+        fetched_at="now",
+        retention=retention,
+    )
+
+
 def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
     retention = FixtureRetention(3)
     for n in range(5):
-        saved = save_fixture(
-            tmp_path,
-            url=f"https://www.unian.ua/{n}",
-            final_url="",
-            status=200,
-            headers={"Content-Type": "text/html"},
-            body=b"x",
-            outlet="unian",
-            page_kind="article",
-            fetched_at="now",
-            retention=retention,
-        )
+        saved = _save_article_page(tmp_path, n, retention)
         # Saved n seconds after the epoch: the order the next save's retention reads.
         os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     kept = sorted(load_fixtures([tmp_path]))
@@ -325,27 +330,12 @@ def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
 
 
 def test_retention_scans_its_folder_once_then_counts_in_memory(tmp_path, mocker):
-    def save(n: int, retention: FixtureRetention) -> Path:
-        return save_fixture(
-            tmp_path,
-            url=f"https://www.unian.ua/{n}",
-            final_url="",
-            status=200,
-            headers={"Content-Type": "text/html"},
-            body=b"x",
-            outlet="unian",
-            page_kind="article",
-            fetched_at="now",
-            retention=retention,
-        )
-
     for n in range(4):  # an earlier crawl's fixtures, oldest first
-        os.utime(f"{save(n, FixtureRetention(10))}.json", ns=(n * 10**9, n * 10**9))
+        saved = _save_article_page(tmp_path, n, FixtureRetention(10))
+        os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     retention = FixtureRetention(3)
     scans = mocker.spy(retention, "_scan")
-    for n in range(4, 30):
-        save(n, retention)
-    save(27, retention)  # saved again: the newest now
-    save(30, retention)
+    for n in [*range(4, 30), 27, 30]:  # 27 saved again: the newest then
+        _save_article_page(tmp_path, n, retention)
     assert scans.call_count == 1
     assert sorted(load_fixtures([tmp_path])) == [f"https://www.unian.ua/{n}" for n in (27, 29, 30)]
