@@ -15,6 +15,7 @@ import json
 
 from sqlite_utils import Database
 
+from newswatch.dates import utc_sort_time
 from newswatch.dedup import (
     BANDS,
     Fingerprint,
@@ -169,9 +170,7 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
 
 
 def _published(db: Database, article_id: str) -> str | None:
-    row = db.execute(
-        "SELECT datetime(published) FROM articles WHERE id = ?", [article_id]
-    ).fetchone()
+    row = db.execute("SELECT published_utc FROM articles WHERE id = ?", [article_id]).fetchone()
     return row[0] if row else None
 
 
@@ -200,7 +199,7 @@ def link(
     former = None
     if article.duplicate_of and article.published:
         theirs = _published(db, article.duplicate_of)
-        mine = db.execute("SELECT datetime(?)", [article.published]).fetchone()[0]
+        mine = utc_sort_time(article.published)
         if theirs and mine and mine < theirs:
             former, article.duplicate_of = article.duplicate_of, None
     if story:  # a copy found in it is of it too
