@@ -60,17 +60,21 @@ def test_fixture_names_cannot_leave_their_folder(tmp_path, url):
     assert tmp_path in path.resolve().parents
 
 
-def _save_article_page(folder: Path, n: int, retention: FixtureRetention) -> Path:
-    """Save UNIAN's article page number `n` as a fixture under `folder`."""
+def _save_unian_page(
+    folder: Path, n: int, retention: FixtureRetention, kind: str = "article"
+) -> Path:
+    """Save UNIAN's page number `n` as a fixture under `folder`: an HTML article, or with
+    `kind` "api" a JSON answer."""
+    api = kind == "api"
     return save_fixture(
         folder,
-        url=f"https://www.unian.ua/{n}",
+        url=f"https://www.unian.ua/api/{n}" if api else f"https://www.unian.ua/{n}",
         final_url="",
         status=200,
-        headers={"Content-Type": "text/html"},
-        body=b"x",
+        headers={"Content-Type": "application/json" if api else "text/html"},
+        body=b"{}" if api else b"x",
         outlet="unian",
-        page_kind="article",
+        page_kind=kind,
         fetched_at="now",
         retention=retention,
     )
@@ -79,7 +83,7 @@ def _save_article_page(folder: Path, n: int, retention: FixtureRetention) -> Pat
 def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
     retention = FixtureRetention(3)
     for n in range(5):
-        saved = _save_article_page(tmp_path, n, retention)
+        saved = _save_unian_page(tmp_path, n, retention)
         # Saved n seconds after the epoch: the order the next save's retention reads.
         os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     kept = sorted(load_fixtures([tmp_path]))
@@ -313,29 +317,18 @@ def test_status_on_a_database_that_does_not_exist_fails(tmp_path):
 def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
     retention = FixtureRetention(3)
     for n in range(5):
-        save_fixture(
-            tmp_path,
-            url=f"https://www.unian.ua/api/{n}",
-            final_url="",
-            status=200,
-            headers={"Content-Type": "application/json"},
-            body=b"{}",
-            outlet="unian",
-            page_kind="api",
-            fetched_at="now",
-            retention=retention,
-        )
+        _save_unian_page(tmp_path, n, retention, kind="api")
     files = sorted(p.name for p in (tmp_path / "unian" / "api").iterdir())
     assert len(files) == 6 and len(load_fixtures([tmp_path])) == 3
 
 
 def test_retention_scans_its_folder_once_then_counts_in_memory(tmp_path, mocker):
     for n in range(4):  # an earlier crawl's fixtures, oldest first
-        saved = _save_article_page(tmp_path, n, FixtureRetention(10))
+        saved = _save_unian_page(tmp_path, n, FixtureRetention(10))
         os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     retention = FixtureRetention(3)
     scans = mocker.spy(retention, "_scan")
     for n in [*range(4, 30), 27, 30]:  # 27 saved again: the newest then
-        _save_article_page(tmp_path, n, retention)
+        _save_unian_page(tmp_path, n, retention)
     assert scans.call_count == 1
     assert sorted(load_fixtures([tmp_path])) == [f"https://www.unian.ua/{n}" for n in (27, 29, 30)]
