@@ -22,6 +22,15 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def utc_sort_time(published: str | None) -> str | None:
+    """`published` in UTC as `YYYY-MM-DD HH:MM:SS`, what SQLite's `datetime(published)` gives
+    (a time with no offset read as UTC; None when it is no time): the `published_utc` column."""
+    if not published:
+        return None
+    moment = parse_datetime(published, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
 def parse_datetime(value: str | None, local_tz: tzinfo | None = None) -> datetime | None:
     """An aware datetime from an ISO 8601 string (also `YYYY-MM-DD HH:MM:SS` and offsets
     written `+0000`). A naive value is read as `local_tz`; with no `local_tz` it is refused."""
@@ -51,6 +60,18 @@ def plausible_moment(moment: datetime, now: datetime) -> bool:
 def plausible_date(day: date, today: date) -> bool:
     """False for a date after `today` (+1 day for time zones ahead of UTC) or before 1990."""
     return EARLIEST <= day <= today + timedelta(days=1)
+
+
+def backfill_start(value: str) -> date:
+    """The day a backfill walks back to, from `YYYY-MM-DD`; ValueError, saying why, for no
+    such date or one before 1990 (newswatch keeps nothing older, and walking back to year 1
+    would overflow)."""
+    day = parse_date(value)
+    if day is None:
+        raise ValueError(f"since={value!r}: expected a date, YYYY-MM-DD")
+    if day < EARLIEST:
+        raise ValueError(f"since={value!r}: before 1990, the earliest date newswatch accepts")
+    return day
 
 
 def parse_date(value: str | None) -> date | None:

@@ -142,6 +142,38 @@ def fixture_name(url: str, content_type: str | None) -> str:
     return f"{slug}-{digest}{extension}"
 
 
+class FixtureRetention:
+    """Keeps the newest `keep` fixtures of each folder (one outlet and page kind). A folder
+    is scanned once, at its first save, for the fixtures already there (oldest first by their
+    sidecar's time); after that the saves are counted in memory, so a save costs no scan."""
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self._folders: dict[Path, dict[Path, None]] = {}  # body paths, oldest first
+
+    def _scan(self, folder: Path) -> dict[Path, None]:
+        sidecars = sorted(
+            (p for p in folder.glob("*.json") if p.with_suffix("").is_file()),
+            key=lambda p: p.stat().st_mtime_ns,
+        )
+        return dict.fromkeys(p.with_suffix("") for p in sidecars)
+
+    def saved(self, path: Path) -> None:
+        """`path` (a fixture's body) was just saved: it is the newest of its folder; the
+        oldest beyond `keep` go, body and sidecar."""
+        folder = path.parent
+        if folder not in self._folders:
+            self._folders[folder] = self._scan(folder)
+        kept = self._folders[folder]
+        kept.pop(path, None)
+        kept[path] = None
+        while len(kept) > self.keep:
+            old = next(iter(kept))
+            del kept[old]
+            old.unlink(missing_ok=True)
+            Path(f"{old}.json").unlink(missing_ok=True)
+
+
 def save_fixture(
     folder: Path,
     *,
@@ -153,11 +185,11 @@ def save_fixture(
     outlet: str,
     page_kind: str,
     fetched_at: str,
-    keep: int | None = None,
+    retention: FixtureRetention | None = None,
 ) -> Path:
     """Save one response as a fixture under folder/<outlet>/<page_kind>/ (body written whole,
-    then its sidecar); with `keep`, only the newest `keep` fixtures of that outlet and page
-    kind stay. Returns the body's path."""
+    then its sidecar); with `retention`, only the newest of that outlet and page kind stay.
+    Returns the body's path."""
     safe_outlet = _UNSAFE.sub("-", outlet.lower()) or "unknown"
     safe_kind = _UNSAFE.sub("-", page_kind.lower()) or "page"
     target = folder / safe_outlet / safe_kind
@@ -185,13 +217,6 @@ def save_fixture(
         tmp = destination.with_name(destination.name + ".tmp")
         tmp.write_bytes(data)
         os.replace(tmp, destination)
-    if keep:
-        sidecars = sorted(
-            (p for p in target.glob("*.json") if p.with_suffix("").is_file()),
-            key=lambda p: p.stat().st_mtime_ns,
-            reverse=True,
-        )
-        for old in sidecars[keep:]:
-            old.with_suffix("").unlink(missing_ok=True)
-            old.unlink(missing_ok=True)
+    if retention is not None:
+        retention.saved(path)
     return path

@@ -276,8 +276,10 @@ class CaptureMiddleware:
     outlet and page kind; counts newswatch/capture/saved."""
 
     def __init__(self, folder: str, keep: int, crawler):
+        from newswatch.fixtures import FixtureRetention
+
         self.folder = Path(folder)
-        self.keep = keep
+        self.retention = FixtureRetention(keep) if keep else None  # 0: keep every one
         self.crawler = crawler
 
     @classmethod
@@ -313,7 +315,7 @@ class CaptureMiddleware:
                 outlet=getattr(spider, "name", "unknown"),
                 page_kind=kind,
                 fetched_at=iso_utc(utc_now()),
-                keep=self.keep,
+                retention=self.retention,
             )
             self.crawler.stats.inc_value("newswatch/capture/saved")
         except OSError as error:  # a full disk must not stop the crawl

@@ -260,3 +260,49 @@ def test_extract_decodes_a_windows_1251_page(tmp_path):
     article = json.loads(result.stdout)
     assert article["title"] == "Переговоры в Женеве" and article["language"] == "ru"
     assert article["text"] == "Россия и США провели переговоры о прекращении огня."
+
+
+def _one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """A refusal: exit status 2, no traceback, the reason on stderr."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert all(word in result.stderr for word in words), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("report", "--days", "0"), ("--days", "0")),
+        (("report", "--days", "-3"), ("--days", "-3")),
+        (("report", "--days", "1000000"), ("--days", "1000000")),
+        (("report", "--out", "nodir/"), ("--out", "nodir/", "a folder")),
+        (("status", "--last", "0"), ("--last", "0")),
+        (("crawl", "--since", "0001-01-01"), ("--since", "before 1990")),
+        (("crawl", "--since", "2026-13-01"), ("--since", "YYYY-MM-DD")),
+    ],
+)
+def test_out_of_range_options_are_refused_in_one_line(db_path, tmp_path, args, words):
+    result = run_newswatch(*args, "--db", str(db_path), cwd=tmp_path)
+    _one_line_error(result, *words)
+    assert not db_path.exists()  # refused before anything was opened or crawled
+
+
+def test_report_creates_the_folder_it_writes_into(db_path, tmp_path):
+    out = tmp_path / "reports" / "daily" / "coverage.html"
+    result = run_newswatch("report", "--db", str(db_path), "--out", str(out), "--days", "3650")
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in out.read_text()
+    assert "over 3650 days" in result.stdout
+
+
+def test_scrapy_crawl_with_an_impossible_since_is_one_error_line(db_path):
+    from conftest import crawl_mirrored
+
+    db_path.parent.mkdir(parents=True)
+    result, stats = crawl_mirrored(
+        "unian", "http://127.0.0.1:9", db_path, "-a", "since=2026-13-01", LOG_LEVEL="ERROR"
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "since='2026-13-01': expected a date, YYYY-MM-DD" in result.stderr
+    assert stats["finish_reason"] == "bad_argument"
+    assert stats.get("downloader/request_count", 0) == 0

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_newswatch
 
-from newswatch.fixtures import DEMO_DIR, fixture_name, load_fixtures, save_fixture, serve_fixtures
+from newswatch.fixtures import (
+    DEMO_DIR,
+    FixtureRetention,
+    fixture_name,
+    load_fixtures,
+    save_fixture,
+    serve_fixtures,
+)
 from newswatch.outlets import OUTLETS
 
 
@@ -53,20 +60,30 @@ def test_fixture_names_cannot_leave_their_folder(tmp_path, url):
     assert tmp_path in path.resolve().parents
 
 
+def _save_unian_page(
+    folder: Path, n: int, retention: FixtureRetention, kind: str = "article"
+) -> Path:
+    """Save UNIAN's page number `n` as a fixture under `folder`: an HTML article, or with
+    `kind` "api" a JSON answer."""
+    api = kind == "api"
+    return save_fixture(
+        folder,
+        url=f"https://www.unian.ua/api/{n}" if api else f"https://www.unian.ua/{n}",
+        final_url="",
+        status=200,
+        headers={"Content-Type": "application/json" if api else "text/html"},
+        body=b"{}" if api else b"x",
+        outlet="unian",
+        page_kind=kind,
+        fetched_at="now",
+        retention=retention,
+    )
+
+
 def test_retention_keeps_the_newest_per_outlet_and_kind(tmp_path):
+    retention = FixtureRetention(3)
     for n in range(5):
-        saved = save_fixture(
-            tmp_path,
-            url=f"https://www.unian.ua/{n}",
-            final_url="",
-            status=200,
-            headers={"Content-Type": "text/html"},
-            body=b"x",
-            outlet="unian",
-            page_kind="article",
-            fetched_at="now",
-            keep=3,
-        )
+        saved = _save_unian_page(tmp_path, n, retention)
         # Saved n seconds after the epoch: the order the next save's retention reads.
         os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
     kept = sorted(load_fixtures([tmp_path]))
@@ -298,18 +315,20 @@ def test_status_on_a_database_that_does_not_exist_fails(tmp_path):
 
 
 def test_retention_keeps_json_bodies_and_their_sidecars_together(tmp_path):
+    retention = FixtureRetention(3)
     for n in range(5):
-        save_fixture(
-            tmp_path,
-            url=f"https://www.unian.ua/api/{n}",
-            final_url="",
-            status=200,
-            headers={"Content-Type": "application/json"},
-            body=b"{}",
-            outlet="unian",
-            page_kind="api",
-            fetched_at="now",
-            keep=3,
-        )
+        _save_unian_page(tmp_path, n, retention, kind="api")
     files = sorted(p.name for p in (tmp_path / "unian" / "api").iterdir())
     assert len(files) == 6 and len(load_fixtures([tmp_path])) == 3
+
+
+def test_retention_scans_its_folder_once_then_counts_in_memory(tmp_path, mocker):
+    for n in range(4):  # an earlier crawl's fixtures, oldest first
+        saved = _save_unian_page(tmp_path, n, FixtureRetention(10))
+        os.utime(f"{saved}.json", ns=(n * 10**9, n * 10**9))
+    retention = FixtureRetention(3)
+    scans = mocker.spy(retention, "_scan")
+    for n in [*range(4, 30), 27, 30]:  # 27 saved again: the newest then
+        _save_unian_page(tmp_path, n, retention)
+    assert scans.call_count == 1
+    assert sorted(load_fixtures([tmp_path])) == [f"https://www.unian.ua/{n}" for n in (27, 29, 30)]

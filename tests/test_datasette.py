@@ -214,3 +214,49 @@ def test_end_to_end_in_headless_chromium(store, tmp_path):
     # The server was the process itself (not a child left behind): the port is free again.
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+@pytest.fixture
+def two_offsets_store(tmp_path) -> Path:
+    """Two on-topic articles whose ISO strings sort the wrong way round: 12:48Z written with
+    +02:00 (the string is larger) and 14:26Z written with +00:00."""
+    path = tmp_path / "newswatch.db"  # Datasette names the database after the file
+    db = open_store(path)
+    texts = (
+        "Negotiations between Russia and the US on ending the war in Ukraine resumed in Geneva.",
+        "Macron called Putin about a ceasefire; the Kremlin said a summit in Geneva is possible.",
+    )
+    for n, published in enumerate(("2026-11-21T14:48:00+02:00", "2026-11-21T14:26:00+00:00")):
+        save_article(
+            db,
+            Article(
+                id=f"00000000000000e{n}",
+                url=f"https://www.unian.net/politics/talks-1400000{n}.html",
+                title=f"Talks in Geneva, report {n}",
+                text=texts[n],
+                published=published,
+                on_topic=True,
+            ),
+            NOW.isoformat(),
+        )
+    db.close()
+    return path
+
+
+def test_feed_and_search_list_the_latest_utc_time_first(two_offsets_store):
+    newest_first = ["Talks in Geneva, report 1", "Talks in Geneva, report 0"]
+    assert [r["atom_title"] for r in rows(two_offsets_store, "/newswatch/feed.json")] == (
+        newest_first
+    )
+    assert [r["title"] for r in rows(two_offsets_store, "/newswatch/search.json?q=geneva")] == (
+        newest_first
+    )
+    since = rows(two_offsets_store, "/newswatch/new_on_topic_since.json?since=2026-11-01")
+    assert [r["title"] for r in since] == newest_first
+
+
+def test_atom_entry_ids_are_iris(two_offsets_store):
+    feed = feedparser.parse(get(two_offsets_store, "/newswatch/feed.atom").text)
+    assert len(feed.entries) == 2
+    assert all(e.id.startswith("tag:newswatch,") for e in feed.entries), feed.entries[0].id
+    assert len({e.id for e in feed.entries}) == 2

@@ -380,3 +380,19 @@ def test_different_articles_with_the_same_short_body_are_not_copies(db_path):
         language="en",
     )
     assert second.duplicate_of is None and first.duplicate_of is None
+
+
+def test_an_update_keeps_its_story_without_looking_one_up(db_path, mocker):
+    import newswatch.store.dedup as store_dedup
+
+    db = open_store(db_path)
+    url = "https://www.unian.ua/politics/a-13219538.html"
+    article, _ = _save(db, url, TEXT)
+    db.execute("UPDATE articles SET story_id = 'earlier-story' WHERE id = ?", [article.id])
+    db.conn.commit()
+    lookups = [mocker.spy(store_dedup, name) for name in ("find_story", "find_edition", "story_of")]
+    updated, outcome = _save(db, url, TEXT + "\n\nОновлено: Білий дім підтвердив дату.")
+    assert outcome == "updated"
+    assert [spy.call_count for spy in lookups] == [0, 0, 0]
+    assert updated.story_id == "earlier-story"
+    assert db["articles"].get(article.id)["story_id"] == "earlier-story"

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import REPO, crawl_mirrored
 from scrapy import Request
+from scrapy.exceptions import CloseSpider
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
 
@@ -63,10 +64,16 @@ def test_backfill_mode_walks_archives_back_to_the_date(name, mocker):
         assert not any("20261118" in u or "2026/11/18" in u for u in archives)
 
 
-def test_a_bad_since_is_refused():
+@pytest.mark.parametrize(("since", "why"), [("19.11.2026", "YYYY-MM-DD"), ("1989-12-31", "1990")])
+def test_a_bad_since_is_refused(since, why):
+    """Refused when the crawl starts, before any request: raised from the constructor, it
+    ended `scrapy crawl` in a traceback."""
     cls = LOADER.load("unian")
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        cls.from_crawler(get_crawler(cls), since="19.11.2026")
+    spider = cls.from_crawler(get_crawler(cls), since=since)
+    assert why in spider.bad_argument and spider.since is None
+    with pytest.raises(CloseSpider) as closed:
+        asyncio.run(anext(spider.start()))
+    assert closed.value.reason == "bad_argument"
 
 
 def test_article_links_are_filtered_to_the_outlets_articles():

@@ -274,3 +274,39 @@ def test_a_full_disk_stops_the_crawl_with_one_clear_error_and_no_half_written_ro
     db = open_store(db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db["articles"].count == 0 and db["article_fingerprints"].count == 0
+
+
+# 12:48Z written with a +02:00 offset sorts after 14:26Z as a string; in UTC it is earlier.
+EARLIER_IN_UTC = "2026-11-21T14:48:00+02:00"
+LATER_IN_UTC = "2026-11-21T14:26:00+00:00"
+
+
+def test_articles_sort_by_utc_time_across_utc_offsets(db_path):
+    db = open_store(db_path)
+    for n, published in enumerate((LATER_IN_UTC, EARLIER_IN_UTC)):
+        save_article(
+            db, Article(id=f"00000000000000c{n}", text=f"Текст {n}", published=published), SEEN
+        )
+    stored = dict(db.execute("SELECT published, published_utc FROM articles"))
+    assert stored == {EARLIER_IN_UTC: "2026-11-21 12:48:00", LATER_IN_UTC: "2026-11-21 14:26:00"}
+    assert [a.published for a in iter_articles(db)] == [EARLIER_IN_UTC, LATER_IN_UTC]
+    updated = Article(id="00000000000000c0", text="Текст 0", published="2026-11-21T18:00:00+03:00")
+    assert save_article(db, updated, SEEN) == "updated"
+    assert db.execute(
+        "SELECT published_utc FROM articles WHERE id = '00000000000000c0'"
+    ).fetchone() == ("2026-11-21 15:00:00",)  # kept in step on an update
+
+
+def test_the_utc_column_is_filled_for_articles_stored_before_it(db_path):
+    db_path.parent.mkdir(parents=True)
+    older = Database(db_path)
+    migrations.apply(older, stop_before="m012_published_utc")
+    older.execute(
+        "INSERT INTO articles (id, text, published) VALUES ('00000000000000d1', 'x', ?)",
+        [EARLIER_IN_UTC],
+    )
+    older.conn.commit()
+    older.close()
+    db = open_store(db_path)
+    assert db.execute("SELECT published_utc FROM articles").fetchone() == ("2026-11-21 12:48:00",)
+    assert ("published_utc",) in {tuple(i.columns) for i in db["articles"].indexes}

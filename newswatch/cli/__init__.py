@@ -11,6 +11,7 @@ The group is defined here; each module beside it adds one group of commands:
     status.py    status, summary, report: what the store holds and how the crawls fare
     judgement.py topic fit, topic weights, rescore: teaching a topic, re-judging the store
     serve.py     serve: the store in Datasette
+    probe.py     probe: first contact with the live sites, nothing stored
 """
 
 from __future__ import annotations
@@ -25,4 +26,4 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on `main`.
-from newswatch.cli import crawling, files, judgement, serve, status  # noqa: E402, F401
+from newswatch.cli import crawling, files, judgement, probe, serve, status  # noqa: E402, F401

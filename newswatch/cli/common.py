@@ -3,6 +3,7 @@ seeded on first use), and failing with one line on stderr."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,37 @@ def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
             _fail(error)
     seeded = crawlers[0].stats.get_value("newswatch/first_use/read", 0) if len(jobs) > 1 else 0
     return crawlers[-1], seeded, path
+
+
+def backfill_day(ctx, param, value: str | None) -> str | None:
+    """A click callback for --since: a real day from 1990 on, else a usage error (exit 2)."""
+    from newswatch.dates import backfill_start
+
+    if value is None:
+        return None
+    try:
+        return backfill_start(value).isoformat()
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def file_to_write(ctx, param, value: str | None) -> Path | None:
+    """A click callback for an output file: a path naming a folder (`out/`, or an existing
+    folder) is a usage error (exit 2); a missing parent folder is created when it is written."""
+    if value is None:
+        return None
+    if value.endswith(("/", os.sep)) or Path(value).is_dir():
+        raise click.BadParameter(f"{value}: a folder; give the name of a file to write")
+    return Path(value)
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write `path` (creating its folder), or fail with one line saying why."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror or error}")
 
 
 def _fail(message: str) -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _check_store, _fail, _settings, db_option, verbose_option
+from newswatch.cli.common import (
+    _check_store,
+    _fail,
+    _settings,
+    backfill_day,
+    db_option,
+    verbose_option,
+)
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
 
@@ -56,7 +63,12 @@ def _crawl(
     type=click.Path(file_okay=False, path_type=Path),
     help="Save every response into this folder as fixtures.",
 )
-@click.option("--since", metavar="YYYY-MM-DD", help="Backfill: walk archives back to this day.")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    callback=backfill_day,
+    help="Backfill: walk archives back to this day (1990 or later).",
+)
 @db_option
 @verbose_option
 def crawl(

@@ -9,13 +9,17 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, _open_seeded, db_option
+from newswatch.cli.common import _fail, _open_seeded, db_option, file_to_write, write_text_file
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
 
+MAX_REPORT_DAYS = 3660  # ten years a chart: a sane bound on a page of one bar group a day
+
 
 @main.command()
-@click.option("--last", default=3, show_default=True, help="Crawls shown per outlet.")
+@click.option(
+    "--last", type=click.IntRange(min=1), default=3, show_default=True, help="Crawls per outlet."
+)
 @db_option
 def status(last: int, db_path: Path | None) -> None:
     """The latest crawls of each outlet, and which outlets look broken: recent crawls that
@@ -79,12 +83,18 @@ def _health(rows) -> list[str]:
 @main.command()
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("report.html"),
+    default="report.html",
     show_default=True,
-    help="The HTML file to write.",
+    callback=file_to_write,
+    help="The HTML file to write (its folder is created).",
 )
-@click.option("--days", default=30, show_default=True, help="Days back from the newest article.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_REPORT_DAYS),
+    default=30,
+    show_default=True,
+    help="Days back from the newest article.",
+)
 @db_option
 def report(out: Path, days: int, db_path: Path | None) -> None:
     """Write a self-contained HTML page charting on-topic articles per outlet per day."""
@@ -98,7 +108,7 @@ def report(out: Path, days: int, db_path: Path | None) -> None:
         dates, counts = coverage(db, days, date.fromisoformat(newest) if newest else date.today())
     finally:
         db.close()
-    out.write_text(render(dates, counts, f"newswatch coverage: {path.name}"), encoding="utf-8")
+    write_text_file(out, render(dates, counts, f"newswatch coverage: {path.name}"))
     total = sum(n for c in counts.values() for n in c.values())
     click.echo(f"{out}: {total} on-topic articles over {days} days")
 

@@ -34,7 +34,7 @@ QUERIES = {
         "form: Росією finds Росії and Росія, переговорів finds переговори.",
         "sql": "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, a.url "
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH nw_search(:q) ORDER BY a.published DESC",
+        "WHERE articles_fts MATCH nw_search(:q) ORDER BY a.published_utc DESC",
     },
     "new_on_topic_since": {
         "title": "New on-topic articles since a date",
@@ -42,7 +42,7 @@ QUERIES = {
         "(YYYY-MM-DD), newest first, copies folded.",
         "sql": "SELECT first_seen, date, outlet, language, title, relevance, copies, url, id "
         "FROM on_topic_articles WHERE coalesce(date, substr(first_seen, 1, 10)) >= :since "
-        "ORDER BY coalesce(published, first_seen) DESC",
+        "ORDER BY coalesce(published_utc, datetime(first_seen)) DESC",
     },
     "today_by_outlet": {
         "title": "Today's on-topic articles by outlet",
@@ -59,7 +59,7 @@ QUERIES = {
         "between the first and the last report.",
         "sql": "SELECT s.title, s.articles, s.outlets, s.languages, "
         "(SELECT a.outlet FROM articles a WHERE a.story_id = s.story_id "
-        " AND a.published IS NOT NULL ORDER BY datetime(a.published) LIMIT 1) AS first, "
+        " AND a.published_utc IS NOT NULL ORDER BY a.published_utc LIMIT 1) AS first, "
         "s.first_published, s.last_published, "
         "round((julianday(s.last_published) - julianday(s.first_published)) * 24, 1) "
         "AS hours_apart, s.story_id "
@@ -86,12 +86,13 @@ QUERIES = {
         "title": "newswatch: new on-topic articles",
         "description": "The 50 newest on-topic articles; add .atom to the URL for an Atom feed "
         "a feed reader can subscribe to.",
-        "sql": "SELECT id AS atom_id, coalesce(title, substr(text, 1, 120)) AS atom_title, "
+        "sql": "SELECT 'tag:newswatch,2026:article:' || id AS atom_id, "
+        "coalesce(title, substr(text, 1, 120)) AS atom_title, "
         "coalesce(published, first_seen) AS atom_updated, "
         "coalesce(lead, substr(text, 1, 600)) AS atom_content, "
         "coalesce(url, 'urn:newswatch:' || id) AS atom_link, "
         "outlet, language FROM on_topic_articles "
-        "ORDER BY coalesce(published, first_seen) DESC LIMIT 50",
+        "ORDER BY coalesce(published_utc, datetime(first_seen)) DESC LIMIT 50",
     },
 }
 
@@ -101,6 +102,8 @@ def build_metadata(database: str = "newswatch") -> dict:
     article_columns = {
         **docs,
         "first_seen": "When the store first saw the article (UTC).",
+        "published_utc": "The publication time in UTC (YYYY-MM-DD HH:MM:SS): sort on this, "
+        "not on published, whose UTC offsets differ.",
         "stems": "Word stems of title, lead and text, for search in any case.",
     }
     return {

@@ -15,8 +15,9 @@ from typing import Any
 
 import scrapy
 from scrapy import Request
+from scrapy.exceptions import CloseSpider
 
-from newswatch.dates import parse_date, utc_now
+from newswatch.dates import backfill_start, utc_now
 from newswatch.discovery import DiscoveryError, parse_feed, parse_sitemap, sitemap_period_end
 from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.extraction import ExtractionError, extract_article
@@ -119,9 +120,22 @@ class OutletSpider(NewswatchSpider):
 
     def __init__(self, since: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.since = parse_date(since) if since else None
-        if since and self.since is None:
-            raise ValueError(f"since={since!r}: expected a date, YYYY-MM-DD")
+        self.since: date | None = None
+        self.bad_argument: str | None = None
+        """Why an argument was refused; the crawl then closes before any request. Raising
+        here instead would end `scrapy crawl` in a traceback."""
+        if since:
+            try:
+                self.since = backfill_start(since)
+            except ValueError as error:
+                self.bad_argument = str(error)
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.bad_argument:
+            self.logger.error(self.bad_argument)
+            raise CloseSpider("bad_argument")
+        async for output in super().start():
+            yield output
 
     async def discover(self) -> AsyncIterator[Any]:
         if self.since is None:

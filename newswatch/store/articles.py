@@ -15,7 +15,7 @@ from newswatch.store.rules import DEFAULT_RULES, LinkRules
 
 # Fields whose change makes a stored article "updated"; fetched_at only says when we looked, and
 # the links are derived from the text.
-DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id", "stems")
+DERIVED = ("id", "fetched_at", "content_hash", "duplicate_of", "story_id", "stems", "published_utc")
 CONTENT_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in DERIVED)
 # A change of these keeps the earlier text as a version.
 VERSIONED_FIELDS = ("title", "lead", "text")
@@ -72,9 +72,8 @@ def save_article(
         if any(merged.get(f) != stored.get(f) for f in VERSIONED_FIELDS):
             _keep_version(db, stored)
         updated = row_to_article(merged)
-        fp, _ = link(db, updated, rules)
+        fp, _ = link(db, updated, rules, known_story=stored.get("story_id"))
         updated.duplicate_of = stored.get("duplicate_of") or updated.duplicate_of
-        updated.story_id = stored.get("story_id") or updated.story_id
         db["articles"].update(article.id, article_to_row(updated))
         index_article(db, updated, fp)
         save_topics(db, updated)
@@ -134,7 +133,7 @@ def iter_articles(
     outlet: str | None = None,
     on_topic: bool | None = None,
 ) -> Iterator[Article]:
-    """Stored articles, oldest first (by date, then publication time, then first seen).
+    """Stored articles, oldest first (by date, then publication time in UTC, then first seen).
     `since` (YYYY-MM-DD) keeps articles dated on or after it; undated ones are left out then.
     `on_topic` True / False keeps only on- / off-topic articles; None keeps all."""
     where, params = [], []
@@ -152,7 +151,7 @@ def iter_articles(
         for row in db["articles"].rows_where(
             " AND ".join(where) or None,
             params,
-            order_by="coalesce(date, '9999'), coalesce(published, ''), first_seen, id",
+            order_by="coalesce(date, '9999'), coalesce(published_utc, ''), first_seen, id",
         )
     )
 

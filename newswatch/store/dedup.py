@@ -15,6 +15,7 @@ import json
 
 from sqlite_utils import Database
 
+from newswatch.dates import utc_sort_time
 from newswatch.dedup import (
     BANDS,
     Fingerprint,
@@ -169,33 +170,36 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
 
 
 def _published(db: Database, article_id: str) -> str | None:
-    row = db.execute(
-        "SELECT datetime(published) FROM articles WHERE id = ?", [article_id]
-    ).fetchone()
+    row = db.execute("SELECT published_utc FROM articles WHERE id = ?", [article_id]).fetchone()
     return row[0] if row else None
 
 
 def link(
-    db: Database, article: Article, rules: LinkRules = DEFAULT_RULES
+    db: Database,
+    article: Article,
+    rules: LinkRules = DEFAULT_RULES,
+    *,
+    known_story: str | None = None,
 ) -> tuple[Fingerprint, str | None]:
     """Set `duplicate_of` and `story_id` on `article` from what is stored; return its
     fingerprint (for `index_article` once the row is written) and, when `article` turns out to
     be the original of stored copies (published before the one they point at), that former
     original, which `promote` then makes point at `article`. So the original is the earliest
-    published, whichever copy a crawl happened to meet first."""
+    published, whichever copy a crawl happened to meet first. `known_story`: the story an
+    updated article keeps; no story is looked up then (a copy is still looked for in it)."""
     fp = fingerprint_of(article)
     article.content_hash = fp.content_hash
     duplicate = find_duplicate(db, article, fp, rules)
-    story = None
+    story = known_story
     if duplicate is None:
-        story = find_edition(db, article) or find_story(db, article, fp, rules)
+        story = story or find_edition(db, article) or find_story(db, article, fp, rules)
         if story:
             duplicate = _copy_in_story(db, article, fp, story, rules)
     article.duplicate_of = duplicate
     former = None
     if article.duplicate_of and article.published:
         theirs = _published(db, article.duplicate_of)
-        mine = db.execute("SELECT datetime(?)", [article.published]).fetchone()[0]
+        mine = utc_sort_time(article.published)
         if theirs and mine and mine < theirs:
             former, article.duplicate_of = article.duplicate_of, None
     if story:  # a copy found in it is of it too

@@ -186,3 +186,12 @@ def m010_story_features_and_editions(db: Database) -> None:
     fingerprints.add_column("features", str)
     db["articles"].add_column("alternates", str, not_null_default="[]")
     db["edition_keys"].create({"key": str, "article_id": str, "own": int})
+
+
+@migrations()
+def m012_published_utc(db: Database) -> None:
+    """The publication time in UTC (`YYYY-MM-DD HH:MM:SS`, SQLite's `datetime()`), to sort on:
+    ISO strings with different UTC offsets do not sort in time order. Filled here for the rows
+    stored before it; the store writes it with every article (`newswatch.dates.utc_sort_time`)."""
+    db["articles"].add_column("published_utc", str)
+    db.execute("UPDATE articles SET published_utc = datetime(published)")

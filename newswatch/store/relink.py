@@ -17,7 +17,7 @@ from newswatch.store.rows import row_to_article
 from newswatch.store.rules import DEFAULT_RULES, LinkRules
 
 DERIVED_TABLES = ("minhash_bands", "story_anchors", "anchor_counts", "article_fingerprints")
-ORDER = "coalesce(date, '9999'), coalesce(datetime(published), ''), first_seen, id"
+ORDER = "coalesce(date, '9999'), coalesce(published_utc, ''), first_seen, id"
 
 
 def relink_all(db: Database, rules: LinkRules = DEFAULT_RULES) -> dict[str, int]:

@@ -6,13 +6,16 @@ import json
 from dataclasses import fields
 from typing import Any
 
+from newswatch.dates import utc_sort_time
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article
 from newswatch.search import text_stems
 
 
 def article_to_row(article: Article) -> dict[str, Any]:
-    """The `articles` row of `article`: its fields, and the search stems of its text."""
+    """The `articles` row of `article`: its fields, the search stems of its text and its
+    publication time in UTC (to sort on)."""
     row = fields_row(article)
+    row["published_utc"] = utc_sort_time(article.published)
     row["stems"] = text_stems(article.title, article.lead, article.text, article.language)
     return row
 

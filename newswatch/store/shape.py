@@ -80,6 +80,7 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "outlet"),
     _index("articles", "date"),
     _index("articles", "published"),
+    _index("articles", "published_utc"),
     _index("articles", "canonical_url"),
     _index("articles", "first_seen"),
     _index("articles", "on_topic"),
@@ -114,8 +115,8 @@ VIEWS: list[DerivedObject] = [
         "count(*) AS [articles], sum(a.[duplicate_of] IS NOT NULL) AS [duplicates], "
         "group_concat(DISTINCT a.[outlet]) AS [outlets], "
         "group_concat(DISTINCT a.[language]) AS [languages], "
-        "min(datetime(a.[published])) AS [first_published], "
-        "max(datetime(a.[published])) AS [last_published], "
+        "min(a.[published_utc]) AS [first_published], "
+        "max(a.[published_utc]) AS [last_published], "
         "max(a.[on_topic]) AS [on_topic] "
         "FROM [articles] a WHERE a.[story_id] IS NOT NULL GROUP BY a.[story_id]",
     ),
