@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from newswatch.cleaning import clean_text
 from newswatch.dates import parse_date, plausible_date
 from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.items import Article
@@ -91,7 +92,8 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     empty or is not text. A doubtful part is dropped with a warning instead: an impossible or
     implausible header date (the article is imported without a date, the raw value kept in
     `published_raw`), a file name with no 16-hex id (the id is derived from the text), a
-    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8).
+    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8), control
+    characters and non-characters (removed: see newswatch.cleaning).
     """
     try:
         data = path.read_bytes()
@@ -104,6 +106,10 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     warnings: list[str] = []
     if encoding != "utf-8":
         warnings.append(f"decoded as {encoding}; stored as UTF-8")
+    cleaned = clean_text(text)
+    if cleaned is not text:
+        warnings.append(f"{len(text) - len(cleaned)} control characters or non-characters removed")
+        text = cleaned
 
     seed = parse_seed_text(text)
     if not seed.body.strip():

@@ -124,6 +124,7 @@ def extract(file: Path, url: str) -> None:
 
     from w3lib.encoding import html_to_unicode
 
+    from newswatch.cleaning import clean_article
     from newswatch.dates import utc_now
     from newswatch.extraction import ExtractionError, extract_article
 
@@ -138,6 +139,7 @@ def extract(file: Path, url: str) -> None:
         article = extract_article(html, url, now=utc_now())
     except ExtractionError as error:
         _fail(f"{file}: {error}")
+    clean_article(article)
     click.echo(
         json.dumps({name: getattr(article, name) for name in EXTRACT_FIELDS}, ensure_ascii=False)
     )
