@@ -92,11 +92,12 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     """Read one seed-format file into an Article, keeping only what can be trusted.
 
     Raises SeedFileError (naming the file and the reason) for a file that cannot be read, is
-    empty, is not text or is larger than MAX_SEED_BYTES. A doubtful part is dropped with a warning instead: an impossible or
-    implausible header date (the article is imported without a date, the raw value kept in
-    `published_raw`), a file name with no 16-hex id (the id is derived from the text), a
-    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8), control
-    characters and non-characters (removed: see newswatch.cleaning).
+    empty, is not text or is larger than MAX_SEED_BYTES. A doubtful part is dropped with a
+    warning instead: an impossible or implausible header date (the article is imported
+    without a date, the raw value kept in `published_raw`), a file name with no 16-hex id
+    (the id is derived from the text), a windows-1251 or BOM-prefixed file (decoded, and the
+    text stored as UTF-8), control characters and non-characters (removed: see
+    newswatch.cleaning).
     """
     try:
         with path.open("rb") as handle:
