@@ -162,6 +162,50 @@ def test_status_flags_an_outlet_whose_layout_changed(tmp_path):
     assert "UNHEALTHY" in line and "no article extracted" in line
 
 
+# `newswatch` with a store that cannot save the first crawled article (as under a memory cap).
+_LOSING_FIRST_ARTICLE = """
+import sys
+import newswatch.store
+
+saving = newswatch.store.save_article
+failed = []
+
+def save_article(db, article, *args, **kwargs):
+    if article.url and not failed:
+        failed.append(article.id)
+        raise MemoryError("out of memory, as the test wants")
+    return saving(db, article, *args, **kwargs)
+
+newswatch.store.save_article = save_article
+from newswatch.cli import main
+main(prog_name="newswatch")
+"""
+
+
+def test_an_article_that_cannot_be_stored_fails_the_crawl_and_status(tmp_path):
+    db = tmp_path / "lost.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    crawl = subprocess.run(
+        [sys.executable, "-c", _LOSING_FIRST_ARTICLE, "crawl", "unian"]
+        + ["--replay", str(DEMO_DIR), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert crawl.returncode == 1, crawl.stdout + crawl.stderr
+    assert "newswatch: 1 article could not be stored" in crawl.stderr
+    assert "Traceback" not in crawl.stderr
+    with closing(sqlite3.connect(db)) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles WHERE url IS NOT NULL").fetchone()
+    assert stored == (5,)  # the demo's five other unian articles landed
+    status = run_newswatch("status", "--db", str(db))
+    assert status.returncode == 2
+    line = next(x for x in status.stdout.splitlines() if x.startswith("unian"))
+    assert "UNHEALTHY" in line and "1 article could not be stored" in line
+
+
 def _daemon(tmp_path: Path, *args: str) -> subprocess.Popen:
     config = tmp_path / "schedule.toml"
     config.write_text(
