@@ -66,7 +66,15 @@ def article_body(article: Article) -> str:
 
 
 def article_seed_text(article: Article) -> str:
-    return render_seed_text(article.date, article_body(article))
+    """The seed file of `article`. An imported file whose header date was impossible or
+    implausible (imported without a date) gets its header back as written, so that it
+    round-trips byte for byte."""
+    header = article.date
+    if header is None and article.source_file and article.published_raw:
+        header = (
+            article.published_raw if HEADER.fullmatch(f" date {article.published_raw} ") else None
+        )
+    return render_seed_text(header, article_body(article))
 
 
 class SeedFileError(ValueError):
