@@ -8,6 +8,8 @@ import json
 
 from conftest import NOW, run_newswatch
 from datasette.app import Datasette
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from newswatch.cleaning import clean_text
@@ -36,6 +38,14 @@ def test_clean_text_removes_what_xml_cannot_carry_and_keeps_the_rest():
     assert clean_text(kept) is kept  # nothing to remove: the same string, no copy
     assert clean_text("a" + FORBIDDEN + "b") == "ab"
     assert clean_text(None) is None
+
+
+@given(st.text(st.characters(exclude_categories=())))  # surrogates and controls included
+def test_whatever_the_text_the_cleaned_one_is_xml_compatible_utf8_and_stable(text):
+    cleaned = clean_text(text)
+    assert _xml_compatible(cleaned)
+    cleaned.encode("utf-8")  # what SQLite needs
+    assert clean_text(cleaned) == cleaned
 
 
 def _xml_compatible(text: str) -> bool:
