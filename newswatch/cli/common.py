@@ -74,11 +74,11 @@ def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
 
 def _fail_if_lost(crawlers) -> None:
     """Fail with one line when a crawl lost articles: the database refused a write (the crawl
-    stopped then), or saving an article failed (newswatch/store/lost; the log says why)."""
+    stopped then), or saving an article failed (newswatch/lost; the log says why)."""
     for crawler in crawlers:
         if error := crawler.stats.get_value("newswatch/store/error"):
             _fail(error)
-    lost = sum(crawler.stats.get_value("newswatch/store/lost", 0) for crawler in crawlers)
+    lost = sum(crawler.stats.get_value("newswatch/lost", 0) for crawler in crawlers)
     if lost:
         _fail(f"{lost} article{'' if lost == 1 else 's'} could not be stored (the log says why)")
 

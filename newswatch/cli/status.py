@@ -34,7 +34,7 @@ def status(last: int, db_path: Path | None) -> None:
             rows = db.execute(
                 "SELECT started, status, requests, article_pages, articles_new, "
                 "articles_updated, articles_on_topic, no_article, missing_fields, errors, "
-                "coalesce(json_extract(stats, '$.\"newswatch/store/lost\"'), 0) "
+                "coalesce(json_extract(stats, '$.\"newswatch/lost\"'), 0) "
                 "+ coalesce(json_extract(stats, '$.\"newswatch/store/errors\"'), 0) "
                 "FROM crawls WHERE outlet = ? ORDER BY started DESC, id DESC LIMIT ?",
                 [outlet, last],

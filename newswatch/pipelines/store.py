@@ -30,7 +30,7 @@ class StorePipeline:
     it was before the batch; those articles are not stored, so the next crawl fetches them.
 
     An article that the saving code fails on (out of memory, a fault of newswatch's own) is
-    rolled back alone, logged in one line, counted in newswatch/store/lost and dropped; the
+    rolled back alone, logged in one line, counted in newswatch/lost and dropped; the
     `newswatch` commands then exit non-zero and `newswatch status` flags the outlet.
 
     When the database refuses a write (disk full, read-only file, locked for longer than the
@@ -127,7 +127,7 @@ class StorePipeline:
             self._stop(outcome)
             raise DropItem(f"article {item.id} not stored: {outcome}") from outcome
         if isinstance(outcome, Exception):  # a fault of newswatch's own (out of memory, say)
-            self.stats.inc_value("newswatch/store/lost")
+            self.stats.inc_value("newswatch/lost")
             logger.error("article %s not stored: %r", item.id, outcome)
             raise DropItem(f"article {item.id} not stored: {outcome!r}") from outcome
         self.stats.inc_value(f"newswatch/store/{outcome}")
