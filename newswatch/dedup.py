@@ -26,6 +26,7 @@ NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
 SHINGLE = 3
+MINHASH_BLOCK = 4096  # shingles permuted at a time: 4 MB of uint64
 _RNG = np.random.default_rng(20261122)
 _MULTIPLIERS = _RNG.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd
 _MASKS = _RNG.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
@@ -50,7 +51,9 @@ def _hash64(items: list[bytes]) -> np.ndarray:
 
 
 def minhash(words: list[str]) -> np.ndarray:
-    """MinHash signature (NUM_PERM uint64) of the 3-shingles of `words` (a normalised text's)."""
+    """MinHash signature (NUM_PERM uint64) of the 3-shingles of `words` (a normalised text's).
+    The shingles are permuted MINHASH_BLOCK at a time, so that memory stays bounded however
+    many there are (the minimum is the same)."""
     if len(words) < SHINGLE:
         shingles = {" ".join(words).encode()} if words else {b""}
     else:
@@ -58,9 +61,13 @@ def minhash(words: list[str]) -> np.ndarray:
             " ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)
         }
     hashes = _hash64(list(shingles))
-    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
-        permuted = (hashes[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
-    return permuted.min(axis=0)
+    signature = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for start in range(0, len(hashes), MINHASH_BLOCK):
+        block = hashes[start : start + MINHASH_BLOCK]
+        with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+            permuted = (block[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
+        np.minimum(signature, permuted.min(axis=0), out=signature)
+    return signature
 
 
 def lsh_buckets(signature: np.ndarray) -> list[int]:
@@ -449,11 +456,18 @@ def title_key(title: str | None) -> str | None:
 
 
 SHORT_BODY = 25  # words: below this, a body says too little to tell two articles apart
+# Only the body's first FINGERPRINT_CHARS characters are fingerprinted (about 40,000 words, ten
+# times a long article): a 13 MB page would otherwise cost gigabytes and many seconds. No
+# article of a normal size is cut, so the fingerprints of stored articles stay valid.
+FINGERPRINT_CHARS = 300_000
 
 
 def fingerprint(
     title: str | None, lead: str | None, text: str, language: str | None = None
 ) -> Fingerprint:
+    """What an article's copies and stories are found by (see the module's docstring); of a
+    very long body only the first FINGERPRINT_CHARS characters count."""
+    text = (text or "")[:FINGERPRINT_CHARS]
     whole = "\n\n".join(p for p in (title, lead, text) if p)
     # Copies are recognised by their body, which re-posts keep while editing headlines; a body
     # too short to tell articles apart ("Details to follow.") is taken with its title.

@@ -1,8 +1,10 @@
-"""Bytes to text for files whose encoding nobody declared (seed files, saved pages).
+"""Bytes to text for files whose encoding nobody declared (seed files, saved pages), and for
+pages whose declared charset is wrong.
 
 UTF-8 is the rule; windows-1251 exists on these outlets and is accepted only when the bytes
 read as plausible Cyrillic text in it, so that a binary file or some other code page is refused
-with a reason instead of being imported as mojibake.
+with a reason instead of being imported as mojibake. A crawl and `newswatch extract` both check
+a page's declared charset with `decode_page`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,23 @@ _CP1251_TYPOGRAPHY = frozenset("«»—–“”„‘’…№\u00a0•°±§©
 
 _WORD = re.compile(r"\w+")
 _INNER_CAPITAL = re.compile(r"[а-яёіїєґ][А-ЯЁІЇЄҐ]")
+
+
+# Charsets in which any bytes decode without error (into mojibake, when they are UTF-8), by
+# their codec names: Scrapy and w3lib report `cp1251` and `iso8859-5`, a page says
+# `windows-1251` and `ISO-8859-5`.
+SINGLE_BYTE_CODECS = frozenset(
+    codecs.lookup(name).name
+    for name in ("windows-1251", "windows-1252", "iso-8859-1", "iso-8859-5", "koi8-r", "koi8-u")
+)
+
+
+def codec_name(name: str | None) -> str | None:
+    """The codec name Python knows charset `name` by (windows-1251 -> cp1251); None if none."""
+    try:
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
 
 
 class EncodingError(ValueError):
@@ -44,6 +63,25 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 "and not readable as windows-1251 Cyrillic either"
             ) from None
         return text, "windows-1251"
+
+
+def decode_page(body: bytes, declared: str | None, text: str) -> tuple[str, str | None]:
+    """The text of a page whose bytes `body` were decoded as charset `declared` into `text`
+    (by Scrapy, or by w3lib for a saved page). The declared charset is sometimes wrong:
+    windows-1251 bytes sent as UTF-8 (decoding leaves replacement characters), or UTF-8 sent as
+    a single-byte charset (which decodes without error, into mojibake). Then the bytes are
+    decoded again by what they are (decode_bytes). Returns the text and the encoding it was
+    decoded again as (None when `text` stands)."""
+    suspicious = "\ufffd" in text or (
+        codec_name(declared) in SINGLE_BYTE_CODECS and not body.isascii()
+    )
+    if not suspicious:
+        return text, None
+    try:
+        decoded, encoding = decode_bytes(body)
+    except EncodingError:
+        return text, None
+    return (text, None) if decoded == text else (decoded, encoding)
 
 
 def _strict(data: bytes, encoding: str) -> str:

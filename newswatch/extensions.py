@@ -35,6 +35,24 @@ class StatsDumpFile:
         tmp.replace(self.path)
 
 
+class LostItems:
+    """Counts in newswatch/lost the articles an item pipeline failed on with an error (out of
+    memory, a fault of newswatch's own) rather than dropping them with a reason: they are not
+    stored, and the `newswatch` commands and `newswatch status` must say so."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler.stats)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
+        return extension
+
+    def item_error(self, item, response, spider, failure):
+        self.stats.inc_value("newswatch/lost")
+
+
 def _jsonable(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from newswatch.cleaning import clean_text
 from newswatch.dates import parse_date, plausible_date
 from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.items import Article
@@ -29,6 +30,9 @@ DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FILE_NAME = re.compile(r"^(\d+)_([0-9a-f]{16})\.txt$")
 _HEX16 = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{16})(?![0-9a-fA-F])")
 NUMBER_WIDTH = 3
+# No article is this long (a long one is 100 KB): a bigger file is refused unread rather than
+# held in memory whole and carried through every pipeline.
+MAX_SEED_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,15 @@ def article_body(article: Article) -> str:
 
 
 def article_seed_text(article: Article) -> str:
-    return render_seed_text(article.date, article_body(article))
+    """The seed file of `article`. An imported file whose header date was impossible or
+    implausible (imported without a date) gets its header back as written, so that it
+    round-trips byte for byte."""
+    header = article.date
+    if header is None and article.source_file and article.published_raw:
+        header = (
+            article.published_raw if HEADER.fullmatch(f" date {article.published_raw} ") else None
+        )
+    return render_seed_text(header, article_body(article))
 
 
 class SeedFileError(ValueError):
@@ -88,15 +100,22 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     """Read one seed-format file into an Article, keeping only what can be trusted.
 
     Raises SeedFileError (naming the file and the reason) for a file that cannot be read, is
-    empty or is not text. A doubtful part is dropped with a warning instead: an impossible or
-    implausible header date (the article is imported without a date, the raw value kept in
-    `published_raw`), a file name with no 16-hex id (the id is derived from the text), a
-    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8).
+    empty, is not text or is larger than MAX_SEED_BYTES. A doubtful part is dropped with a
+    warning instead: an impossible or implausible header date (the article is imported
+    without a date, the raw value kept in `published_raw`), a file name with no 16-hex id
+    (the id is derived from the text), a windows-1251 or BOM-prefixed file (decoded, and the
+    text stored as UTF-8), control characters and non-characters (removed: see
+    newswatch.cleaning).
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SEED_BYTES + 1)
     except OSError as error:
         raise SeedFileError(path, f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_SEED_BYTES:
+        raise SeedFileError(
+            path, f"too large: more than {MAX_SEED_BYTES // 1024 // 1024} MB, no article is"
+        )
     try:
         text, encoding = decode_bytes(data)
     except EncodingError as error:
@@ -104,6 +123,10 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     warnings: list[str] = []
     if encoding != "utf-8":
         warnings.append(f"decoded as {encoding}; stored as UTF-8")
+    cleaned = clean_text(text)
+    if cleaned is not text:
+        warnings.append(f"{len(text) - len(cleaned)} control characters or non-characters removed")
+        text = cleaned
 
     seed = parse_seed_text(text)
     if not seed.body.strip():

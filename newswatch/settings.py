@@ -57,6 +57,7 @@ DOWNLOAD_HANDLERS = {
 EXTENSIONS = {
     "newswatch.extensions.StatsDumpFile": 0,  # with STATS_DUMP_FILE=path: final stats as JSON
     "newswatch.extensions.CrawlRecorder": 10,  # a row in the crawls table per outlet crawl
+    "newswatch.extensions.LostItems": 20,  # articles a pipeline failed on: newswatch/lost
 }
 STATS_DUMP_FILE = ""
 

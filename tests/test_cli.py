@@ -66,6 +66,24 @@ def test_import_then_export_reproduces_every_seed_byte_for_byte(db_path, tmp_pat
     assert "0 new, 0 updated, 5 unchanged" in again.stdout
 
 
+def test_a_header_with_an_impossible_date_survives_import_and_export(db_path, tmp_path):
+    given = tmp_path / "in"
+    given.mkdir()
+    files = {
+        "00000000000000d1": b" date 2026-02-30 Talks in Geneva went on for four hours.\n",
+        "00000000000000d2": b" date 2031-05-01 A day in the future; the header stays.",
+        "00000000000000d3": b" date 2026-11-19 A possible date, for comparison.",
+    }
+    for hex_id, data in files.items():
+        (given / f"001_{hex_id}.txt").write_bytes(data)
+    assert run_newswatch("import", str(given), "--db", str(db_path)).returncode == 0
+    out = tmp_path / "out"
+    result = run_newswatch("export", str(out), "--all", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    exported = {p.stem.split("_")[1]: p.read_bytes() for p in out.glob("*.txt")}
+    assert {hex_id: exported.get(hex_id) for hex_id in files} == files
+
+
 def test_bad_files_are_refused_by_name_and_the_good_ones_land(db_path, tmp_path):
     run_newswatch("import", str(SEEDS), "--db", str(db_path))
     before = sqlite3.connect(db_path).execute("SELECT * FROM articles ORDER BY id").fetchall()

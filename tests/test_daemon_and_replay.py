@@ -179,6 +179,58 @@ def test_status_flags_an_outlet_whose_layout_changed(tmp_path):
     assert "UNHEALTHY" in line and "no article extracted" in line
 
 
+# `newswatch` whose function MODULE.NAME fails on the first crawled article (as under a memory
+# cap): python -c SCRIPT MODULE NAME <newswatch arguments>.
+_FAILING_ON_FIRST_ARTICLE = """
+import importlib
+import sys
+
+from newswatch.items import Article
+
+module, name = importlib.import_module(sys.argv.pop(1)), sys.argv.pop(1)
+original = getattr(module, name)
+failed = []
+
+def failing(*args, **kwargs):
+    article = next(a for a in args if isinstance(a, Article))
+    if article.url and not failed:
+        failed.append(article.id)
+        raise MemoryError("out of memory, as the test wants")
+    return original(*args, **kwargs)
+
+setattr(module, name, failing)
+from newswatch.cli import main
+main(prog_name="newswatch")
+"""
+
+
+@pytest.mark.parametrize("stage", ["newswatch.store save_article", "newswatch.topic judge_article"])
+def test_an_article_that_cannot_be_stored_fails_the_crawl_and_status(tmp_path, stage):
+    db = tmp_path / "lost.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    crawl = subprocess.run(
+        [sys.executable, "-c", _FAILING_ON_FIRST_ARTICLE, *stage.split(), "crawl", "unian"]
+        + ["--replay", str(DEMO_DIR), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert crawl.returncode == 1, crawl.stdout + crawl.stderr
+    last = crawl.stderr.splitlines()[-1]
+    assert last == "newswatch: 1 article could not be stored (the log says why)"
+    if stage.endswith("save_article"):  # the store says why in one line
+        assert "Traceback" not in crawl.stderr
+    with closing(sqlite3.connect(db)) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles WHERE url IS NOT NULL").fetchone()
+    assert stored == (5,)  # the demo's five other unian articles landed
+    status = run_newswatch("status", "--db", str(db))
+    assert status.returncode == 2
+    line = next(x for x in status.stdout.splitlines() if x.startswith("unian"))
+    assert "UNHEALTHY" in line and "1 article could not be stored" in line
+
+
 def _daemon(tmp_path: Path, *args: str) -> subprocess.Popen:
     config = tmp_path / "schedule.toml"
     config.write_text(

@@ -62,6 +62,12 @@ def test_the_committed_metadata_file_is_what_the_code_builds():
     assert json.loads(METADATA_FILE.read_text()) == build_metadata("newswatch")
 
 
+def test_datasette_using_the_metadata_leaves_the_next_build_unchanged(store):
+    """Datasette writes into the canned queries it is given: each build is a fresh copy."""
+    assert get(store, "/newswatch/story_coverage.json").status_code == 200
+    assert build_metadata("newswatch") == json.loads(METADATA_FILE.read_text())
+
+
 def test_metadata_titles_sorts_facets_and_hides_internal_tables(store):
     page = get(store, "/newswatch/articles")
     assert page.status_code == 200

@@ -396,3 +396,37 @@ def test_an_update_keeps_its_story_without_looking_one_up(db_path, mocker):
     assert [spy.call_count for spy in lookups] == [0, 0, 0]
     assert updated.story_id == "earlier-story"
     assert db["articles"].get(article.id)["story_id"] == "earlier-story"
+
+
+def _words(count: int) -> list[str]:
+    return [f"w{(i * 7919) % 50021}" for i in range(count)]
+
+
+def test_a_normal_articles_signature_is_what_it_was_before_the_bound():
+    """The signature as it was computed before memory was bounded (every shingle permuted at
+    once): stored signatures stay valid."""
+    import numpy as np
+
+    from newswatch.dedup import _MASKS, _MULTIPLIERS, _hash64, minhash
+
+    words = _words(12_000)  # a long article: more shingles than one block
+    shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+    hashes = _hash64(list(shingles))
+    with np.errstate(over="ignore"):
+        expected = ((hashes[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]).min(axis=0)
+    assert np.array_equal(minhash(words), expected)
+
+
+def test_the_shingles_of_a_huge_body_are_bounded(mocker):
+    from newswatch import dedup
+
+    seen = mocker.spy(dedup, "minhash")
+    body = " ".join(_words(2_000_000))  # about 13 MB
+    fp = dedup.fingerprint("A title", None, body, "en")
+    (words,) = seen.call_args.args
+    assert len(words) - 2 <= dedup.FINGERPRINT_CHARS // 2  # shingles considered
+    assert fp.content_hash == dedup.fingerprint("A title", None, body[:400_000], "en").content_hash
+    normal = " ".join(_words(5_000))
+    assert dedup.fingerprint(None, None, normal).content_hash == dedup.content_hash(
+        dedup.normalise_text(normal)
+    )

@@ -117,3 +117,17 @@ def test_xml_safe_replaces_exactly_what_xml_strings_may_not_hold():
     same()
     page = "<p>Привіт, світ</p>" * 1000
     assert xml_safe(page) is page  # nothing to replace: the same string, not a copy
+
+
+def test_a_body_nested_deeper_than_libxml2s_default_limit_is_extracted():
+    """libxml2 stops at 255 levels unless told otherwise (huge_tree); the general extractor's
+    parse must not drop what lies deeper."""
+    paragraph = "<p>Paragraph {} of the report: the diplomats met in Geneva to discuss a truce.</p>"
+    body = "".join(paragraph.format(i) for i in range(6))
+    html = page(
+        body="<div>" * 320 + f"<h1>Talks in Geneva</h1><article>{body}</article>" + "</div>" * 320
+    )
+    url = "https://sputnikglobe.com/20261119/talks-1120000000.html"  # no body selector matches
+    article = extract_article(html, url, now=NOW)
+    assert article.sources["text"] == "generic"
+    assert article.text.count("Paragraph") == 6 and "Paragraph 5 of the report" in article.text

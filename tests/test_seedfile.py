@@ -193,6 +193,19 @@ def test_missing_file_is_refused(tmp_path):
         read_seed_file(tmp_path / "000_0000000000000000.txt", TODAY)
 
 
+def test_a_file_larger_than_any_article_is_refused_unread(tmp_path, mocker):
+    from newswatch import seedfile
+
+    decode = mocker.spy(seedfile, "decode_bytes")
+    words = b"Talks in Geneva went on. " * (20 * 1024 * 1024 // 25)  # 20 MB of text
+    with pytest.raises(SeedFileError, match="too large: more than 2 MB"):
+        read_seed_file(_write(tmp_path, "025_00000000000000c5.txt", words), TODAY)
+    assert decode.call_count == 0
+    at_limit = words[: seedfile.MAX_SEED_BYTES]
+    seed = read_seed_file(_write(tmp_path, "026_00000000000000c6.txt", at_limit), TODAY)
+    assert seed.article.text.encode() == at_limit
+
+
 def test_a_first_line_that_only_looks_like_a_header_is_text(tmp_path):
     path = _write(tmp_path, "017_00000000000000b1.txt", b" date of birth: unknown\nText.")
     seed = read_seed_file(path, TODAY)

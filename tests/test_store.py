@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+from conftest import NOW
 from sqlite_utils import Database
 
 from newswatch.items import ARTICLE_FIELDS, Article
+from newswatch.pipelines.normalise import normalise_article
 from newswatch.store import ensure_db_shape, iter_articles, open_store, save_article
 from newswatch.store.migrations import migrations
 
@@ -310,3 +312,26 @@ def test_the_utc_column_is_filled_for_articles_stored_before_it(db_path):
     db = open_store(db_path)
     assert db.execute("SELECT published_utc FROM articles").fetchone() == ("2026-11-21 12:48:00",)
     assert ("published_utc",) in {tuple(i.columns) for i in db["articles"].indexes}
+
+
+def test_text_stored_before_cleaning_existed_is_cleaned_on_upgrade(db_path):
+    """A title with U+0001 stored by an older version broke the Atom feed: the migration that
+    cleans stored text removes it, once."""
+    db = open_store(db_path)
+    article = Article(
+        url="https://www.unian.ua/politics/old-13999990.html", title="Старий", text="Т."
+    )
+    normalise_article(article, NOW)
+    save_article(db, article, NOW.isoformat())
+    db.execute(
+        "UPDATE articles SET title = ?, text = ? WHERE id = ?",
+        ["Старий\x01 заголовок", "Текст\x0c статті.", article.id],
+    )
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_clean_stored_text'")
+    db.conn.commit()
+    db.close()
+    db = open_store(db_path)
+    row = db["articles"].get(article.id)
+    assert (row["title"], row["text"]) == ("Старий заголовок", "Текст статті.")
+    assert [m.name for m in migrations.pending(db)] == []
+    db.close()

@@ -298,3 +298,30 @@ def test_a_text_in_another_language_is_scored_with_the_english_terms_and_harms_n
         language=None,
     )
     assert english.on_topic
+
+
+def test_the_language_is_detected_once_per_article_however_many_topics(monkeypatch):
+    from newswatch import language
+    from newswatch.items import Article
+    from newswatch.topic import judge_article
+
+    calls = []
+
+    def counting(text):
+        calls.append(text)
+        return detect(text)
+
+    detect = language.detect_language
+    for module in list(sys.modules.values()):  # wherever it was imported
+        if (module.__name__ or "").startswith("newswatch") and (
+            getattr(module, "detect_language", None) is detect
+        ):
+            monkeypatch.setattr(module, "detect_language", counting)
+    topic = load_topic(DEFAULT_TOPIC)
+    article = Article(
+        title="Рубіо і Лавров провели переговори в Женеві",
+        text="Держсекретар США і міністр закордонних справ Росії говорили про припинення вогню.",
+    )
+    judge_article(article, [topic, topic, topic])
+    assert len(calls) == 1
+    assert article.on_topic and set(article.topics) == {topic.name}

@@ -68,11 +68,20 @@ def _run_import(paths: list[Path], db_path: Path | None, verbose: bool):
         crawlers = run_crawls(settings, jobs)
     except StoreError as error:
         _fail(str(error))
+    _fail_if_lost(crawlers)
+    seeded = crawlers[0].stats.get_value("newswatch/first_use/read", 0) if len(jobs) > 1 else 0
+    return crawlers[-1], seeded, path
+
+
+def _fail_if_lost(crawlers) -> None:
+    """Fail with one line when a crawl lost articles: the database refused a write (the crawl
+    stopped then), or saving an article failed (newswatch/lost; the log says why)."""
     for crawler in crawlers:
         if error := crawler.stats.get_value("newswatch/store/error"):
             _fail(error)
-    seeded = crawlers[0].stats.get_value("newswatch/first_use/read", 0) if len(jobs) > 1 else 0
-    return crawlers[-1], seeded, path
+    lost = sum(crawler.stats.get_value("newswatch/lost", 0) for crawler in crawlers)
+    if lost:
+        _fail(f"{lost} article{'' if lost == 1 else 's'} could not be stored (the log says why)")
 
 
 def backfill_day(ctx, param, value: str | None) -> str | None:

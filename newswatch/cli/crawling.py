@@ -12,6 +12,7 @@ from newswatch.cli import main
 from newswatch.cli.common import (
     _check_store,
     _fail,
+    _fail_if_lost,
     _settings,
     backfill_day,
     db_option,
@@ -79,7 +80,8 @@ def crawl(
     db_path: Path | None,
     verbose: bool,
 ) -> None:
-    """Crawl OUTLETS (all five when none is named) into the store, one after the other."""
+    """Crawl OUTLETS (all five when none is named) into the store, one after the other. Exits 1
+    when an article could not be stored."""
     crawlers = _crawl(
         list(outlets) or list(OUTLETS),
         db_path,
@@ -102,6 +104,7 @@ def crawl(
                 else ""
             )
         )
+    _fail_if_lost(crawlers)
 
 
 @main.command()
@@ -141,6 +144,7 @@ def demo(db_path: Path | None, verbose: bool) -> None:
         for title, articles, outlets, languages in stories:
             click.echo(f"  {articles} articles ({outlets}; {languages}): {(title or '')[:70]}")
     click.echo(f"Open it in Datasette:  newswatch serve --db {path}")
+    _fail_if_lost(crawlers)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

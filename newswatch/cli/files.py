@@ -124,7 +124,9 @@ def extract(file: Path, url: str) -> None:
 
     from w3lib.encoding import html_to_unicode
 
+    from newswatch.cleaning import clean_article
     from newswatch.dates import utc_now
+    from newswatch.encodings import decode_page
     from newswatch.extraction import ExtractionError, extract_article
 
     try:
@@ -133,11 +135,13 @@ def extract(file: Path, url: str) -> None:
         _fail(f"cannot read {file}: {error.strerror or error}")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         _fail(f"{file}: binary data, not an HTML page")
-    _, html = html_to_unicode(None, data)
+    declared, html = html_to_unicode(None, data)
+    html, _ = decode_page(data, declared, html)  # as a crawl checks the declared charset
     try:
         article = extract_article(html, url, now=utc_now())
     except ExtractionError as error:
         _fail(f"{file}: {error}")
+    clean_article(article)
     click.echo(
         json.dumps({name: getattr(article, name) for name in EXTRACT_FIELDS}, ensure_ascii=False)
     )

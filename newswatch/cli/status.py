@@ -23,7 +23,8 @@ MAX_REPORT_DAYS = 3660  # ten years a chart: a sane bound on a page of one bar g
 @db_option
 def status(last: int, db_path: Path | None) -> None:
     """The latest crawls of each outlet, and which outlets look broken: recent crawls that
-    fetched article pages but stored no article, required fields missing, or failed crawls."""
+    fetched article pages but stored no article, required fields missing, articles that could
+    not be stored, or failed crawls."""
     path = resolve_db_path(db_path)
     if not path.is_file():
         _fail(f"no database at {path}: nothing has been crawled into it")
@@ -36,7 +37,9 @@ def status(last: int, db_path: Path | None) -> None:
         for outlet in OUTLETS:
             rows = db.execute(
                 "SELECT started, status, requests, article_pages, articles_new, "
-                "articles_updated, articles_on_topic, no_article, missing_fields, errors "
+                "articles_updated, articles_on_topic, no_article, missing_fields, errors, "
+                "coalesce(json_extract(stats, '$.\"newswatch/lost\"'), 0) "
+                "+ coalesce(json_extract(stats, '$.\"newswatch/store/errors\"'), 0) "
                 "FROM crawls WHERE outlet = ? ORDER BY started DESC, id DESC LIMIT ?",
                 [outlet, last],
             ).fetchall()
@@ -77,6 +80,8 @@ def _health(rows) -> list[str]:
             missing[name] = missing.get(name, 0) + count
     if missing:
         problems.append("articles without " + ", ".join(f"{k} ({v})" for k, v in missing.items()))
+    if lost := sum(r[10] for r in rows):
+        problems.append(f"{lost} article{'' if lost == 1 else 's'} could not be stored")
     return problems
 
 

@@ -8,6 +8,7 @@ works; `newswatch serve` builds it for whatever the database file is called.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
@@ -156,7 +157,7 @@ def build_metadata(database: str = "newswatch") -> dict:
                     },
                     **{name: {"hidden": True} for name in HIDDEN},
                 },
-                "queries": QUERIES,
+                "queries": copy.deepcopy(QUERIES),  # Datasette writes into what it is given
             }
         },
         "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from scrapy.exceptions import DropItem
 
+from newswatch.cleaning import clean_article
 from newswatch.dates import (
     iso_utc,
     parse_date,
@@ -58,10 +59,12 @@ def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
     a malformed id, or neither title nor text.
     """
     notes: list[tuple[str, str]] = []
+    if clean_article(article):
+        notes.append(("cleaned", "control characters, lone surrogates or non-characters removed"))
     for name in ("title", "lead", "section", "url", "canonical_url", "image", "language"):
         setattr(article, name, _line(getattr(article, name)))
-    # The body is stored exactly as it came: extraction already made it clean NFC paragraphs,
-    # and a seed file's text must read back byte for byte.
+    # The body is stored exactly as it came (but for what clean_article removed): extraction
+    # already made it clean NFC paragraphs, and a seed file's text must read back byte for byte.
     article.text = article.text or ""
     article.authors = _unique_lines(article.authors)
     article.tags = _unique_lines(article.tags)

@@ -29,6 +29,10 @@ class StorePipeline:
     so other writers wait for one batch at most. A process killed mid-batch leaves the store as
     it was before the batch; those articles are not stored, so the next crawl fetches them.
 
+    An article that the saving code fails on (out of memory, a fault of newswatch's own) is
+    rolled back alone, logged in one line, counted in newswatch/lost and dropped; the
+    `newswatch` commands then exit non-zero and `newswatch status` flags the outlet.
+
     When the database refuses a write (disk full, read-only file, locked for longer than the
     busy timeout) nothing half-written remains; the error is logged once, counted in
     newswatch/store/errors, and the crawl is stopped with the reason `store_error`, so that no
@@ -117,12 +121,15 @@ class StorePipeline:
         return outcomes
 
     def _settle(self, item: Article, outcome: str | Exception) -> None:
-        """Count a written article; drop one the database refused (and stop the crawl)."""
+        """Count a written article; drop one that could not be saved (and stop the crawl when
+        the database refused it)."""
         if isinstance(outcome, sqlite3.Error):
             self._stop(outcome)
             raise DropItem(f"article {item.id} not stored: {outcome}") from outcome
-        if isinstance(outcome, Exception):
-            raise outcome  # a fault of newswatch's own: Scrapy logs it with the item
+        if isinstance(outcome, Exception):  # a fault of newswatch's own (out of memory, say)
+            self.stats.inc_value("newswatch/lost")
+            logger.error("article %s not stored: %r", item.id, outcome)
+            raise DropItem(f"article {item.id} not stored: {outcome!r}") from outcome
         self.stats.inc_value(f"newswatch/store/{outcome}")
         if outcome == "new" and item.duplicate_of:
             self.stats.inc_value("newswatch/store/duplicate")

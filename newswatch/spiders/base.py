@@ -19,7 +19,7 @@ from scrapy.exceptions import CloseSpider
 
 from newswatch.dates import backfill_start, utc_now
 from newswatch.discovery import DiscoveryError, parse_feed, parse_sitemap, sitemap_period_end
-from newswatch.encodings import EncodingError, decode_bytes
+from newswatch.encodings import decode_page
 from newswatch.extraction import ExtractionError, extract_article
 from newswatch.items import Article
 from newswatch.outlets import OUTLETS, outlet_for_url
@@ -70,22 +70,6 @@ class NewswatchSpider(scrapy.Spider):
                 self.warnings.append(f"{path}: {warning}")
             self.crawler.stats.inc_value(f"newswatch/{kind}/read")
             yield seed.article
-
-
-SINGLE_BYTE_CHARSETS = frozenset(
-    {
-        "cp1251",
-        "windows-1251",
-        "iso-8859-1",
-        "latin-1",
-        "latin1",
-        "cp1252",
-        "windows-1252",
-        "koi8-r",
-        "koi8-u",
-        "iso-8859-5",
-    }
-)
 
 
 def _days_back(since: date, today: date) -> Iterator[date]:
@@ -226,25 +210,14 @@ class OutletSpider(NewswatchSpider):
         yield article
 
     def page_text(self, response) -> str:
-        """The page as text. The charset a server declares is sometimes wrong: windows-1251
-        bytes sent as UTF-8 (decoding leaves replacement characters), or UTF-8 sent as a
-        single-byte charset (which decodes without error, into mojibake). Then the bytes are
-        decoded again by what they are."""
-        text = response.text
-        declared = (getattr(response, "encoding", "") or "").lower().replace("_", "-")
-        suspicious = "\ufffd" in text or (
-            declared in SINGLE_BYTE_CHARSETS and not response.body.isascii()
-        )
-        if not suspicious:
-            return text
-        try:
-            decoded, encoding = decode_bytes(response.body)
-        except EncodingError:
-            return text
-        if decoded != text:
+        """The page as text, its declared charset checked against its bytes (decode_page)."""
+        text, corrected = decode_page(response.body, response.encoding, response.text)
+        if corrected:
             self.crawler.stats.inc_value("newswatch/extraction/charset_corrected")
-            self.logger.info("%s: declared %s, decoded as %s", response.url, declared, encoding)
-        return decoded
+            self.logger.info(
+                "%s: declared %s, decoded as %s", response.url, response.encoding, corrected
+            )
+        return text
 
     def _listing_error(self, response, error: Exception) -> None:
         self.crawler.stats.inc_value(f"newswatch/discovery/unreadable_{response.meta['page_kind']}")

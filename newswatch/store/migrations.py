@@ -195,3 +195,24 @@ def m012_published_utc(db: Database) -> None:
     stored before it; the store writes it with every article (`newswatch.dates.utc_sort_time`)."""
     db["articles"].add_column("published_utc", str)
     db.execute("UPDATE articles SET published_utc = datetime(published)")
+
+
+@migrations()
+def m013_clean_stored_text(db: Database) -> None:
+    """Text stored before newswatch cleaned it where it enters (newswatch.cleaning): control
+    characters and non-characters removed from every text column of the stored articles (one
+    in a title made the Atom feed fail). Only the rows that hold one are read and written."""
+    from newswatch.cleaning import clean_text
+
+    columns = [c.name for c in db["articles"].columns if c.type == "TEXT" and c.name != "id"]
+
+    def unclean(value) -> bool:
+        return isinstance(value, str) and clean_text(value) is not value
+
+    db.register_function(unclean, name="nw_unclean", replace=True)
+    where = " OR ".join(f"nw_unclean([{name}])" for name in columns)
+    for (article_id,) in list(db.execute(f"SELECT id FROM articles WHERE {where}")):
+        row = db["articles"].get(article_id)
+        db["articles"].update(
+            article_id, {name: clean_text(row[name]) for name in columns if unclean(row[name])}
+        )

@@ -23,7 +23,14 @@ from newswatch.topic.definition import (
     load_topics,
 )
 from newswatch.topic.features import article_features
-from newswatch.topic.lexicon import FIELDS, LANGUAGES, Lexicon, field_hits, tokens
+from newswatch.topic.lexicon import (
+    FIELDS,
+    LANGUAGES,
+    Lexicon,
+    field_hits,
+    reading_language,
+    tokens,
+)
 from newswatch.topic.rules import rules_score
 
 __all__ = [
@@ -76,13 +83,18 @@ def judge_article(article, topics: list[Topic]) -> None:
     `topics` (each topic's relevance and on_topic), `matched`, `relevance` (the best) and
     `on_topic` (on any topic). The crawl's TopicPipeline and `newswatch rescore` both judge
     articles here."""
+    # The language is detected once (when the article's own is none the topics know), not
+    # again for each topic.
+    language = reading_language(
+        article.language, " ".join(filter(None, (article.title, article.lead, article.text)))
+    )
     scores = [
         score_text(
             topic,
             title=article.title,
             lead=article.lead,
             text=article.text,
-            language=article.language,
+            language=language,
             date=article.date,
         )
         for topic in topics

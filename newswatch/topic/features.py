@@ -25,9 +25,8 @@ from __future__ import annotations
 import math
 import re
 
-from newswatch.language import detect_language
 from newswatch.topic.definition import Topic
-from newswatch.topic.lexicon import LANGUAGES, hits_and_lemmas
+from newswatch.topic.lexicon import hits_and_lemmas, reading_language
 from newswatch.topic.rules import rules_relevance
 
 INVASION = "2022-02-24"
@@ -72,12 +71,6 @@ def article_fields(title: str | None, lead: str | None, text: str) -> dict[str, 
     return {"title": title, "lead": lead, "body": body}
 
 
-def _language(fields: dict[str, str], language: str | None) -> str:
-    if language not in LANGUAGES:
-        language = detect_language(" ".join(fields.values()))
-    return language if language in LANGUAGES else "en"
-
-
 def lemma_ngrams(lemmas: list[str]) -> set[str]:
     """Unigrams and bigrams of `lemmas`, of words of three letters or more."""
     kept = [w.lower() for w in lemmas if len(w) > 2 and not w.isdigit()]
@@ -98,7 +91,7 @@ def article_features(
     """The features of one article (name -> value; absent means 0), and which concepts matched
     where ({concept: {field: hits}}, as `TopicScore.matched`)."""
     fields = article_fields(title, lead, text)
-    language = _language(fields, language)
+    language = reading_language(language, " ".join(fields.values()))
     lexicon = topic.lexicon(language)
     matched: dict[str, dict[str, int]] = {}
     title_hits, title_lemmas = hits_and_lemmas(fields["title"], lexicon)

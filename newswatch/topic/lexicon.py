@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from newswatch.language import detect_language
 from newswatch.lemmas import lemma
 
 LANGUAGES = ("en", "uk", "ru")
@@ -17,6 +18,14 @@ PHRASE_GAP = 1  # words allowed between two words of a phrase
 
 _TOKEN = re.compile(r"\w+(?:['’ʼ`-]\w+)*", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+
+
+def reading_language(language: str | None, text: str) -> str:
+    """The language whose terms `text` is read with: `language` when topics have terms in it,
+    else the one detected in `text`; a text in none of them (Arabic, say) is read in English."""
+    if language not in LANGUAGES:
+        language = detect_language(text)
+    return language if language in LANGUAGES else "en"
 
 
 def tokens(text: str) -> list[str]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from newswatch.language import detect_language
 from newswatch.topic.definition import Topic, TopicScore
-from newswatch.topic.lexicon import LANGUAGES, field_hits
+from newswatch.topic.lexicon import field_hits, reading_language
 
 
 def split_fields(title: str | None, lead: str | None, text: str) -> dict[str, str]:
@@ -29,10 +28,7 @@ def rules_score(
 ) -> TopicScore:
     """How relevant the article is to `topic`, by the topic file's rules."""
     fields = split_fields(title, lead, text or "")
-    if language not in LANGUAGES:
-        language = detect_language(" ".join(fields.values()))
-    # A text in none of the topic's languages (Arabic, say) is read with the English terms.
-    lexicon = topic.lexicon(language if language in LANGUAGES else "en")
+    lexicon = topic.lexicon(reading_language(language, " ".join(fields.values())))
     matched: dict[str, dict[str, int]] = defaultdict(dict)
     for name, value in fields.items():
         for concept, count in field_hits(value, lexicon).items():

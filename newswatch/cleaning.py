@@ -1,0 +1,53 @@
+"""The one place text is cleaned of characters that no output can carry.
+
+A page's JSON-LD can hold `\\u0001` or a lone surrogate (`\\ud800`, which json.loads accepts),
+an imported file a form feed. SQLite refuses a lone surrogate (it cannot be encoded as UTF-8),
+and one control character in a title makes the Atom feed fail for every subscriber (XML cannot
+carry it). `clean_text` removes them where text enters newswatch: the item pipeline
+(`newswatch.pipelines.normalise`) and the seed reader (`newswatch.seedfile`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; surrogates (a
+# str holding one is no Unicode text); the non-characters U+FDD0..U+FDEF and the last two code
+# points of every plane (U+FFFE, U+FFFF, U+1FFFE...).
+_UNCARRIABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
+
+
+def clean_text(text: str | None) -> str | None:
+    """`text` without control characters (but tab, line feed and carriage return), lone
+    surrogates and Unicode non-characters; the same string when it has none."""
+    if not text or _UNCARRIABLE.search(text) is None:
+        return text
+    return _UNCARRIABLE.sub("", text)
+
+
+def clean_article(article) -> bool:
+    """Clean every text of `article` (an Article) in place, lists and mappings of text too;
+    True if anything was removed."""
+    changed = False
+    for field in fields(article):
+        value = getattr(article, field.name)
+        cleaned = _clean_value(value)
+        if cleaned != value:
+            setattr(article, field.name, cleaned)
+            changed = True
+    return changed
+
+
+def _clean_value(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_value(k): _clean_value(v) for k, v in value.items()}
+    return value
