@@ -36,8 +36,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from newswatch.dates import iso_utc, utc_now
-from newswatch.keys import article_id, article_key, canonical_url
-from newswatch.store import open_store, resolve_db_path, write_transaction
+from newswatch.store import forget_pending, open_store, resolve_db_path, stored_first_seen
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +70,9 @@ class _StoreMiddleware:
 
 
 class ConditionalGetMiddleware(_StoreMiddleware):
-    """For requests with meta["conditional"]: send the validators the last 200 carried; save
-    the new ones; count 304s in newswatch/conditional/not_modified."""
+    """For requests with meta["conditional"]: send the validators the last 200 carried; hand
+    the new ones on in meta["validators"] (newswatch.pending saves them with what the listing
+    names); count 304s in newswatch/conditional/not_modified."""
 
     def process_request(self, request: Request):
         if not request.meta.get("conditional"):
@@ -98,16 +98,14 @@ class ConditionalGetMiddleware(_StoreMiddleware):
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
             if etag or modified:
-                with write_transaction(self.store):
-                    self.store["http_validators"].upsert(
-                        {
-                            "url": request.url,
-                            "etag": etag.decode("latin-1") if etag else None,
-                            "last_modified": modified.decode("latin-1") if modified else None,
-                            "checked_at": iso_utc(utc_now()),
-                        },
-                        pk="url",
-                    )
+                # Saved by PendingArticlesMiddleware once the listing is read, together with
+                # the articles it names: never before they are safe.
+                request.meta["validators"] = {
+                    "url": request.url,
+                    "etag": etag.decode("latin-1") if etag else None,
+                    "last_modified": modified.decode("latin-1") if modified else None,
+                    "checked_at": iso_utc(utc_now()),
+                }
         return response
 
 
@@ -123,19 +121,16 @@ class SkipKnownArticlesMiddleware(_StoreMiddleware):
     def process_request(self, request: Request):
         if request.meta.get("page_kind") != "article":
             return None
-        url = canonical_url(request.url)
-        known = self.store.execute(
-            "SELECT first_seen FROM articles WHERE id = ? OR canonical_url = ? "
-            "OR article_key = ? LIMIT 1",
-            [article_id(request.url), url, article_key(request.url)],
-        ).fetchone()
+        known = stored_first_seen(self.store, request.url)
         if known:
             recheck = self.crawler.settings.get("NEWSWATCH_RECHECK_SINCE")
             if recheck and (known[0] or "") >= recheck:
                 self.stats.inc_value("newswatch/rechecked")
                 return None
             self.stats.inc_value("newswatch/skipped/known")
-            raise IgnoreRequest(f"already stored: {url}")
+            if request.meta.get("pending"):  # stored by a crawl stopped before it forgot it
+                forget_pending(self.store, [request.url])
+            raise IgnoreRequest(f"already stored: {request.url}")
         return None
 
 

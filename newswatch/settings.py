@@ -49,6 +49,11 @@ DOWNLOADER_MIDDLEWARES = {
     "newswatch.middlewares.ReplayMiddleware": 980,
 }
 # Scrapy's HTTP/1.1 handler, which with NEWSWATCH_MIRROR set fetches from the mirror instead.
+# What a listing names is pending until stored or accounted for; it is requested again by the
+# next crawls of the outlet, and given up after this many (see newswatch/pending.py).
+SPIDER_MIDDLEWARES = {"newswatch.pending.PendingArticlesMiddleware": 40}
+NEWSWATCH_PENDING_TRIES = 3
+
 DOWNLOAD_HANDLERS = {
     "http": "newswatch.mirror.MirrorDownloadHandler",
     "https": "newswatch.mirror.MirrorDownloadHandler",

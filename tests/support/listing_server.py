@@ -1,0 +1,73 @@
+"""A local server for the "nothing lost" tests: UNIAN's Ukrainian feed listing LISTED article
+URLs, served with an ETag (and a 304 to a request that names it, as a live site answers), and
+each article a good UNIAN page rewritten to its URL, served a little slowly so that a crawl can
+be stopped half-way. Hand-written; it only ever listens on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from support.fault_server import page_for
+
+FEED_URL = "https://rss.unian.net/site/news_ukr.rss"
+LISTED = [f"https://www.unian.ua/politics/listed-{n}-{13500000 + n:08d}.html" for n in range(30)]
+ETAG = '"listing-1"'
+
+
+def feed() -> bytes:
+    items = "".join(
+        f"<item><title>t</title><link>{url}</link>"
+        "<pubDate>Fri, 20 Nov 2026 10:00:00 +0200</pubDate></item>"
+        for url in LISTED
+    )
+    channel = f"<channel>{items}</channel>"
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+class ListingHandler(BaseHTTPRequestHandler):
+    article_delay_s = 0.2
+    served: list[tuple[str, int]] = []  # (URL, status) of every answer, in order
+
+    def log_message(self, format, *args):
+        return
+
+    def _send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+        self.served.append(("https:/" + self.path, status))
+        self.send_response(status)
+        for name, value in (headers or {"Content-Type": "text/html; charset=utf-8"}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        url = "https:/" + self.path
+        if url == FEED_URL:
+            if self.headers.get("If-None-Match") == ETAG:
+                return self._send(304, headers={"ETag": ETAG})
+            return self._send(200, feed(), {"Content-Type": "application/rss+xml", "ETag": ETAG})
+        if url in LISTED:
+            time.sleep(self.article_delay_s)
+            # Each its own text, so that none is a copy of another.
+            body = page_for(url).replace(b"</h1>", f" ({LISTED.index(url)})</h1>".encode(), 1)
+            return self._send(200, body)
+        return self._send(404)
+
+    @classmethod
+    def articles_served(cls) -> int:
+        return sum(1 for url, status in cls.served if url in LISTED and status == 200)
+
+
+@contextmanager
+def listing_server():
+    handler = type("Handler", (ListingHandler,), {"served": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
