@@ -72,4 +72,3 @@ def _head(body: bytes | str | None) -> bytes:
     if isinstance(body, str):
         body = body[:BODY_LOOKED_AT].encode("utf-8", "replace")
     return body[:BODY_LOOKED_AT].lower()
-

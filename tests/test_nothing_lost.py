@@ -10,7 +10,7 @@ import time
 from contextlib import closing
 
 import pytest
-from conftest import crawl_mirrored, run_newswatch, start_mirrored_crawl
+from conftest import NOW, crawl_mirrored, run_newswatch, start_mirrored_crawl
 from support.listing_server import FEED_URL, LISTED, listing_server
 
 SETTINGS = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1}
@@ -66,3 +66,23 @@ def test_a_killed_crawl_is_shown_as_died_not_ok(tmp_path):
     with closing(sqlite3.connect(db)) as conn:
         states = [s for (s,) in conn.execute("SELECT status FROM crawls ORDER BY id")]
     assert states == ["died", "finished"]  # the next crawl recorded the death
+
+
+def test_the_daemon_gives_its_killed_crawls_row_the_reason_and_adds_none(tmp_path):
+    import subprocess
+    import sys
+
+    from newswatch import daemon
+    from newswatch.store import open_store
+    from newswatch.store.crawls import start_crawl
+
+    db = tmp_path / "d.db"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    store = open_store(db)
+    start_crawl(store, "unian", "2026-12-04T10:00:00+00:00", pid=gone.pid)
+    store.close()
+    daemon._record_failure(str(db), "unian", NOW, "exit -9", gone.pid)
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT outlet, status, finished IS NOT NULL FROM crawls").fetchall()
+    assert rows == [("unian", "exit -9", 1)]
