@@ -27,8 +27,21 @@ def feed() -> bytes:
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'.encode()
 
 
+# What a site that refuses newswatch answers for an article, by kind of refusal.
+CHALLENGE = (
+    b"<html><head><title>Just a moment...</title></head><body><script>"
+    b"window._cf_chl_opt={cType: 'managed'};</script>"
+    b"<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1'></script></body></html>"
+)
+REFUSALS = {
+    "challenge": (503, CHALLENGE, {"Server": "cloudflare", "cf-mitigated": "challenge"}),
+    "451": (451, b"<h1>Unavailable For Legal Reasons</h1>", {"Server": "nginx"}),
+}
+
+
 class ListingHandler(BaseHTTPRequestHandler):
     article_delay_s = 0.2
+    refusal: str | None = None  # a key of REFUSALS: every article is refused so
     served: list[tuple[str, int]] = []  # (URL, status) of every answer, in order
 
     def log_message(self, format, *args):
@@ -49,6 +62,9 @@ class ListingHandler(BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == ETAG:
                 return self._send(304, headers={"ETag": ETAG})
             return self._send(200, feed(), {"Content-Type": "application/rss+xml", "ETag": ETAG})
+        if url in LISTED and self.refusal:
+            status, body, headers = REFUSALS[self.refusal]
+            return self._send(status, body, {"Content-Type": "text/html", **headers})
         if url in LISTED:
             time.sleep(self.article_delay_s)
             # Each its own text, so that none is a copy of another.
@@ -62,8 +78,12 @@ class ListingHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def listing_server():
-    handler = type("Handler", (ListingHandler,), {"served": []})
+def listing_server(refusal: str | None = None, article_delay_s: float = 0.2):
+    handler = type(
+        "Handler",
+        (ListingHandler,),
+        {"served": [], "refusal": refusal, "article_delay_s": article_delay_s},
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
