@@ -48,7 +48,7 @@ from newswatch.store import forget_pending, open_store, resolve_db_path, stored_
 logger = logging.getLogger(__name__)
 
 
-class _StoreMiddleware:
+class StoreMiddleware:
     """Opens the store when the spider opens, closes it when the spider closes."""
 
     def __init__(self, crawler):
@@ -76,7 +76,7 @@ class _StoreMiddleware:
             self.db = None
 
 
-class ConditionalGetMiddleware(_StoreMiddleware):
+class ConditionalGetMiddleware(StoreMiddleware):
     """For requests with meta["conditional"]: send the validators the last 200 carried; hand
     the new ones on in meta["validators"] (newswatch.pending saves them with what the listing
     names); count 304s in newswatch/conditional/not_modified."""
@@ -116,7 +116,7 @@ class ConditionalGetMiddleware(_StoreMiddleware):
         return response
 
 
-class SkipKnownArticlesMiddleware(_StoreMiddleware):
+class SkipKnownArticlesMiddleware(StoreMiddleware):
     """Drops article requests (meta["page_kind"] == "article") for articles already stored,
     by id, canonical URL or the outlet's article id (an edited slug is the same article);
     counts them in newswatch/skipped/known.

@@ -26,7 +26,7 @@ from scrapy import Request, signals
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
-from newswatch.middlewares import _StoreMiddleware
+from newswatch.middlewares import StoreMiddleware
 from newswatch.store import forget_pending, record_listing, stored_first_seen, take_pending
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ LISTING_KINDS = frozenset({"feed", "sitemap", "archive"})
 GONE_FOR_GOOD = frozenset({404, 410})
 
 
-class PendingArticlesMiddleware(_StoreMiddleware):
+class PendingArticlesMiddleware(StoreMiddleware):
     """Spider middleware: records what listings name as pending, requests it again at the start
     of every crawl, and removes it once stored or accounted for."""
 

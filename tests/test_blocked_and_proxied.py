@@ -4,17 +4,16 @@ requests go through the proxy named for it."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import urllib.error
 import urllib.request
 from contextlib import closing, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import crawl_mirrored, run_newswatch
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 from support.listing_server import LISTED, listing_server
+from support.local_server import QuietHandler, local_server
 
 from newswatch.middlewares import OutletProxyMiddleware
 from newswatch.spiders.unian import UnianSpider
@@ -48,13 +47,10 @@ def test_an_outlet_refusing_every_article_is_blocked_not_broken(tmp_path, refusa
     assert "NEWSWATCH_PROXY_UNIAN" in line and "layout" not in line, line
 
 
-class RecordingProxy(BaseHTTPRequestHandler):
+class RecordingProxy(QuietHandler):
     """A plain HTTP proxy: forwards each request to the URL it names, records the URL."""
 
     forwarded: list[str] = []
-
-    def log_message(self, format, *args):
-        return
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         self.forwarded.append(self.path)
@@ -64,25 +60,15 @@ class RecordingProxy(BaseHTTPRequestHandler):
                 status, headers, body = answer.status, answer.headers, answer.read()
         except urllib.error.HTTPError as error:
             status, headers, body = error.code, error.headers, error.read()
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        hop_by_hop = ("content-length", "transfer-encoding", "connection")
+        self._send(status, body, {k: v for k, v in headers.items() if k.lower() not in hop_by_hop})
 
 
 @contextmanager
 def recording_proxy():
     handler = type("Proxy", (RecordingProxy,), {"forwarded": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(handler) as base:
+        yield base, handler
 
 
 @pytest.mark.slow

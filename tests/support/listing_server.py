@@ -5,12 +5,11 @@ be stopped half-way. Hand-written; it only ever listens on 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from support.fault_server import page_for
+from support.local_server import QuietHandler, local_server
 
 FEED_URL = "https://rss.unian.net/site/news_ukr.rss"
 LISTED = [f"https://www.unian.ua/politics/listed-{n}-{13500000 + n:08d}.html" for n in range(30)]
@@ -39,22 +38,14 @@ REFUSALS = {
 }
 
 
-class ListingHandler(BaseHTTPRequestHandler):
+class ListingHandler(QuietHandler):
     article_delay_s = 0.2
     refusal: str | None = None  # a key of REFUSALS: every article is refused so
     served: list[tuple[str, int]] = []  # (URL, status) of every answer, in order
 
-    def log_message(self, format, *args):
-        return
-
     def _send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
         self.served.append(("https:/" + self.path, status))
-        self.send_response(status)
-        for name, value in (headers or {"Content-Type": "text/html; charset=utf-8"}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        super()._send(status, body, headers)
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         url = "https:/" + self.path
@@ -84,10 +75,5 @@ def listing_server(refusal: str | None = None, article_delay_s: float = 0.2):
         (ListingHandler,),
         {"served": [], "refusal": refusal, "article_delay_s": article_delay_s},
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(handler) as base:
+        yield base, handler
