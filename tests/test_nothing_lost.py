@@ -86,3 +86,23 @@ def test_the_daemon_gives_its_killed_crawls_row_the_reason_and_adds_none(tmp_pat
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT outlet, status, finished IS NOT NULL FROM crawls").fetchall()
     assert rows == [("unian", "exit -9", 1)]
+
+
+def test_a_listings_validators_come_with_its_pending_articles_and_give_up_after_the_tries(
+    db_path,
+):
+    from newswatch.store import forget_pending, open_store, record_listing, take_pending
+
+    store = open_store(db_path)
+    validators = {"url": FEED_URL, "etag": '"1"', "last_modified": None, "checked_at": "t"}
+    listed = [(LISTED[0], []), (LISTED[1], ["https://x/en"])]
+    record_listing(store, "unian", listed, "t", validators)
+    assert store.execute("SELECT etag FROM http_validators").fetchall() == [('"1"',)]
+    forget_pending(store, [LISTED[0]])  # stored
+    for _ in range(3):  # three crawls ask for it again
+        again, given_up = take_pending(store, "unian", max_tries=3)
+        assert again == [(LISTED[1], ["https://x/en"])] and given_up == []
+        assert take_pending(store, "sputnik", max_tries=3) == ([], [])  # not another outlet's
+    assert take_pending(store, "unian", max_tries=3) == ([], [LISTED[1]])  # the fourth gives up
+    assert store.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
+    store.close()
