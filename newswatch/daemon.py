@@ -9,8 +9,9 @@ Each crawl runs as its own `scrapy crawl` subprocess, bounded by a timeout: an e
 crash or a hang in one crawl cannot stop the daemon or the other outlets, and Scrapy's reactor,
 which cannot be restarted in one process, starts fresh each time. (A shared reactor with a
 CrawlerRunner would save the ~1 s start-up of each crawl but put every crawl in one process's
-fate; every 15 minutes, isolation is worth a second.) A crawl that ends without recording itself
-(killed, timed out) is recorded in the `crawls` table by the daemon.
+fate; every 15 minutes, isolation is worth a second.) A crawl that ends without recording its end
+(killed, timed out) gets that status in its `crawls` row (written `running` at its start) from
+the daemon.
 
 SIGTERM or SIGINT: no new crawl starts, running crawls get SIGTERM (Scrapy then closes its
 spider and pipelines), are killed if still running after `stop_timeout_s`, and the daemon exits 0.
@@ -167,7 +168,7 @@ def run_crawl(
             reason,
             (err or "").strip().splitlines()[-1:] or "",
         )
-        _record_failure(db, outlet, started, reason)
+        _record_failure(db, outlet, started, reason, process.pid)
     else:
         logger.info("crawl %s (%s) finished", outlet, kind)
     return process.returncode
@@ -183,23 +184,32 @@ def _stop(process: subprocess.Popen, grace_s: int = STOP_TIMEOUT_S) -> None:
             process.wait()
 
 
-def _record_failure(db: str, outlet: str, started: datetime, status: str) -> None:
-    """A crawl that did not record itself (it crashed, hung or was killed) gets a row here."""
+def _record_failure(
+    db: str, outlet: str, started: datetime, status: str, pid: int | None = None
+) -> None:
+    """A crawl that did not record its end (it crashed, hung or was killed): the row it wrote
+    at its start (`running`) gets `status`; a crawl that wrote no row (it never got that far)
+    gets a row here."""
     from newswatch.store import open_store, write_transaction
+    from newswatch.store.crawls import end_running_crawl
 
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         store = open_store(db)
         with write_transaction(store):
-            recorded = store.execute(
-                "SELECT 1 FROM crawls WHERE outlet = ? AND started >= ?",
-                [outlet, started.isoformat(timespec="seconds")],
-            ).fetchone()
+            if pid and end_running_crawl(store, pid, status, finished):
+                recorded = True
+            else:
+                recorded = store.execute(
+                    "SELECT 1 FROM crawls WHERE outlet = ? AND started >= ?",
+                    [outlet, started.isoformat(timespec="seconds")],
+                ).fetchone()
             if not recorded:
                 store["crawls"].insert(
                     {
                         "outlet": outlet,
                         "started": started.isoformat(timespec="seconds"),
-                        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "finished": finished,
                         "status": status,
                         "stats": json.dumps({}),
                     }

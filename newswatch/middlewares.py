@@ -11,6 +11,11 @@
   all checked against it (see the class).
 - HttpCompressionMiddleware: Scrapy's, counting the responses it drops for decompressing past
   DOWNLOAD_MAXSIZE (a gzip bomb) in newswatch/download/decompressed_too_large.
+- BlockingMiddleware: a response that refuses newswatch (403, 451, a bot challenge page) is
+  counted as blocked and goes no further: it is not retried, nor taken for a page with no
+  article.
+- OutletProxyMiddleware: an outlet's requests through its own proxy (NEWSWATCH_PROXY_<OUTLET>),
+  for Scrapy's HttpProxyMiddleware.
 - ReplayMiddleware: with NEWSWATCH_REPLAY, every request is answered from saved fixtures.
 - CaptureMiddleware: with NEWSWATCH_CAPTURE, every response is saved as a fixture.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -35,14 +41,14 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from newswatch.blocking import blocked_reason
 from newswatch.dates import iso_utc, utc_now
-from newswatch.keys import article_id, article_key, canonical_url
-from newswatch.store import open_store, resolve_db_path, write_transaction
+from newswatch.store import forget_pending, open_store, resolve_db_path, stored_first_seen
 
 logger = logging.getLogger(__name__)
 
 
-class _StoreMiddleware:
+class StoreMiddleware:
     """Opens the store when the spider opens, closes it when the spider closes."""
 
     def __init__(self, crawler):
@@ -70,9 +76,10 @@ class _StoreMiddleware:
             self.db = None
 
 
-class ConditionalGetMiddleware(_StoreMiddleware):
-    """For requests with meta["conditional"]: send the validators the last 200 carried; save
-    the new ones; count 304s in newswatch/conditional/not_modified."""
+class ConditionalGetMiddleware(StoreMiddleware):
+    """For requests with meta["conditional"]: send the validators the last 200 carried; hand
+    the new ones on in meta["validators"] (newswatch.pending saves them with what the listing
+    names); count 304s in newswatch/conditional/not_modified."""
 
     def process_request(self, request: Request):
         if not request.meta.get("conditional"):
@@ -98,20 +105,18 @@ class ConditionalGetMiddleware(_StoreMiddleware):
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
             if etag or modified:
-                with write_transaction(self.store):
-                    self.store["http_validators"].upsert(
-                        {
-                            "url": request.url,
-                            "etag": etag.decode("latin-1") if etag else None,
-                            "last_modified": modified.decode("latin-1") if modified else None,
-                            "checked_at": iso_utc(utc_now()),
-                        },
-                        pk="url",
-                    )
+                # Saved by PendingArticlesMiddleware once the listing is read, together with
+                # the articles it names: never before they are safe.
+                request.meta["validators"] = {
+                    "url": request.url,
+                    "etag": etag.decode("latin-1") if etag else None,
+                    "last_modified": modified.decode("latin-1") if modified else None,
+                    "checked_at": iso_utc(utc_now()),
+                }
         return response
 
 
-class SkipKnownArticlesMiddleware(_StoreMiddleware):
+class SkipKnownArticlesMiddleware(StoreMiddleware):
     """Drops article requests (meta["page_kind"] == "article") for articles already stored,
     by id, canonical URL or the outlet's article id (an edited slug is the same article);
     counts them in newswatch/skipped/known.
@@ -123,19 +128,16 @@ class SkipKnownArticlesMiddleware(_StoreMiddleware):
     def process_request(self, request: Request):
         if request.meta.get("page_kind") != "article":
             return None
-        url = canonical_url(request.url)
-        known = self.store.execute(
-            "SELECT first_seen FROM articles WHERE id = ? OR canonical_url = ? "
-            "OR article_key = ? LIMIT 1",
-            [article_id(request.url), url, article_key(request.url)],
-        ).fetchone()
+        known = stored_first_seen(self.store, request.url)
         if known:
             recheck = self.crawler.settings.get("NEWSWATCH_RECHECK_SINCE")
             if recheck and (known[0] or "") >= recheck:
                 self.stats.inc_value("newswatch/rechecked")
                 return None
             self.stats.inc_value("newswatch/skipped/known")
-            raise IgnoreRequest(f"already stored: {url}")
+            if request.meta.get("pending"):  # stored by a crawl stopped before it forgot it
+                forget_pending(self.store, [request.url])
+            raise IgnoreRequest(f"already stored: {request.url}")
         return None
 
 
@@ -219,6 +221,69 @@ class HttpCompressionMiddleware(ScrapyHttpCompressionMiddleware):
         except IgnoreRequest:
             self.stats.inc_value("newswatch/download/decompressed_too_large")
             raise
+
+
+class BlockedResponse(IgnoreRequest):
+    """A response the site refused newswatch with (`newswatch.blocking.blocked_reason`),
+    dropped by BlockingMiddleware; the request's errback gets it."""
+
+    def __init__(self, reason: str, status: int, url: str):
+        super().__init__(f"blocked: {reason}: {url}")
+        self.reason, self.status = reason, status
+
+
+class BlockingMiddleware:
+    """Responses that refuse newswatch (`newswatch.blocking.blocked_reason`: 403, 451, a bot
+    challenge page, whatever its status) are counted (newswatch/blocked/responses, per page
+    kind newswatch/blocked/<kind>, the first reason in newswatch/blocked/reason), logged once,
+    and dropped: a challenge served as 503 is not retried, one served as 200 is not taken for
+    a page with no article. A crawl whose article pages were all refused so is recorded as
+    `blocked` (CrawlRecorder). robots.txt is left to Scrapy."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response):
+        if request.url.endswith("/robots.txt"):
+            return response
+        reason = blocked_reason(response.status, response.headers, response.body)
+        if reason is None:
+            return response
+        self.stats.inc_value("newswatch/blocked/responses")
+        self.stats.inc_value(f"newswatch/blocked/{request.meta.get('page_kind', 'page')}")
+        if self.stats.get_value("newswatch/blocked/reason") is None:
+            self.stats.set_value("newswatch/blocked/reason", reason)
+            logger.warning("blocked: %s: %s (a proxy may help)", request.url, reason)
+        raise BlockedResponse(reason, response.status, request.url)
+
+
+class OutletProxyMiddleware:
+    """Sends an outlet's requests through the proxy named for it, for the sites that refuse
+    where newswatch runs (Sputnik in the EU, The Moscow Times in Russia): the setting
+    NEWSWATCH_PROXY_<OUTLET> (`-s NEWSWATCH_PROXY_SPUTNIK=http://user:pass@host:port`), else the
+    environment variable of that name. It sets meta["proxy"], which Scrapy's
+    HttpProxyMiddleware then uses (credentials included); a request that names its own proxy
+    keeps it. Without one, HttpProxyMiddleware still honours HTTPS_PROXY / HTTP_PROXY for all
+    outlets. Counted in newswatch/proxy/requests."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        name = f"NEWSWATCH_PROXY_{getattr(self.crawler.spider, 'name', '').upper()}"
+        proxy = self.crawler.settings.get(name) or os.environ.get(name)
+        if proxy and "proxy" not in request.meta:
+            request.meta["proxy"] = proxy
+            self.crawler.stats.inc_value("newswatch/proxy/requests")
+        return None
 
 
 class ReplayMiddleware:

@@ -7,8 +7,9 @@ CaptureMiddleware, ready for `newswatch golden`.
 
 The crawl is as polite as any: robots.txt, the User-Agent, delays, AutoThrottle and retries are
 the project's settings; only the store's parts (the pipelines, skipping stored articles,
-conditional GET, the crawls table) are switched off. An article two editions list is fetched
-once, for the first.
+conditional GET, the pending articles, the crawls table) are switched off, and refusals
+(`newswatch.blocking`) are recorded as the edition being blocked. An article two editions
+list is fetched once, for the first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 
 from newswatch.items import Article
+from newswatch.middlewares import BlockedResponse
 from newswatch.spiders.base import OutletSpider
 
 # Answers a probe records rather than lets Scrapy drop; redirects (3xx) are still followed and
@@ -45,6 +47,7 @@ STORE_COMPONENTS = {
         "newswatch.middlewares.SkipKnownArticlesMiddleware",
         "newswatch.middlewares.ConditionalGetMiddleware",
     ),
+    "SPIDER_MIDDLEWARES": ("newswatch.pending.PendingArticlesMiddleware",),
     "EXTENSIONS": ("newswatch.extensions.CrawlRecorder",),
     "ITEM_PIPELINES": (
         "newswatch.pipelines.NormalisePipeline",
@@ -109,15 +112,6 @@ class EditionProbe:
         return problems
 
 
-def blocked_verdict(response: Response) -> str | None:
-    """Whether `response` is the site refusing a crawler (403/451, a challenge page).
-
-    TODO(i14 blocking): return newswatch.blocking.blocked_reason(response.status,
-    response.headers, response.body) once that module is merged; this is the one place the
-    probe asks for a "blocked" verdict."""
-    return None
-
-
 class ProbeMixin:
     """Put before an outlet spider's class (see `probe_spider`): the same discovery and
     extraction, limited to the `limit` newest articles per edition, recorded not stored."""
@@ -146,14 +140,16 @@ class ProbeMixin:
         edition.statuses[response.status] += 1
         if "download_latency" in response.meta:
             edition.seconds.append(response.meta["download_latency"])
-        if verdict := blocked_verdict(response):
-            edition.blocked = verdict
-            return None
         return edition if response.status < 300 else None
 
     def probe_failure(self, failure) -> None:
-        """A request that got no answer: a network error, robots.txt, an offsite redirect."""
+        """A request that got no answer (a network error, robots.txt, an offsite redirect), or
+        one the site refused (BlockingMiddleware: 403, 451, a challenge page)."""
         edition = self.editions[failure.request.meta["probe_edition"]]
+        if failure.check(BlockedResponse):
+            edition.blocked = failure.value.reason
+            edition.statuses[failure.value.status] += 1
+            return
         edition.errors[failure.type.__name__] += 1
 
     def parse_feed(self, response: Response):

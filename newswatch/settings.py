@@ -46,9 +46,23 @@ DOWNLOADER_MIDDLEWARES = {
     "newswatch.middlewares.HttpCompressionMiddleware": 590,
     # Below HttpCompressionMiddleware (590): responses reach it decompressed, as replay serves.
     "newswatch.middlewares.CaptureMiddleware": 580,
+    # Below capture (a challenge page is worth a fixture), above retries (it is not retried).
+    "newswatch.middlewares.BlockingMiddleware": 575,
+    # Before Scrapy's HttpProxyMiddleware (750), which applies the proxy it names.
+    "newswatch.middlewares.OutletProxyMiddleware": 740,
     "newswatch.middlewares.ReplayMiddleware": 980,
 }
 # Scrapy's HTTP/1.1 handler, which with NEWSWATCH_MIRROR set fetches from the mirror instead.
+# A proxy for one outlet's requests, for a site that refuses where newswatch runs:
+# NEWSWATCH_PROXY_<OUTLET> (NEWSWATCH_PROXY_SPUTNIK, ..._MOSCOWTIMES), as a setting or in the
+# environment, http://[user:pass@]host:port. HTTPS_PROXY / HTTP_PROXY in the environment apply
+# to every outlet (Scrapy's HttpProxyMiddleware).
+
+# What a listing names is pending until stored or accounted for; it is requested again by the
+# next crawls of the outlet, and given up after this many (see newswatch/pending.py).
+SPIDER_MIDDLEWARES = {"newswatch.pending.PendingArticlesMiddleware": 40}
+NEWSWATCH_PENDING_TRIES = 3
+
 DOWNLOAD_HANDLERS = {
     "http": "newswatch.mirror.MirrorDownloadHandler",
     "https": "newswatch.mirror.MirrorDownloadHandler",

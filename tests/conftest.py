@@ -47,9 +47,7 @@ def run_newswatch(
     )
 
 
-def crawl_mirrored(outlet: str, mirror: str, db: Path, *args: str, **settings) -> tuple:
-    """`scrapy crawl <outlet>` in a subprocess, every request fetched from the local server
-    `mirror`, no politeness delays; returns the finished process and its final stats."""
+def _mirrored_crawl_command(outlet: str, mirror: str, db: Path, args, settings) -> tuple:
     stats_file = db.parent / f"{outlet}-{db.stem}-stats.json"
     stats_file.unlink(missing_ok=True)
     options = {
@@ -64,6 +62,22 @@ def crawl_mirrored(outlet: str, mirror: str, db: Path, *args: str, **settings) -
     command = [sys.executable, "-m", "scrapy", "crawl", outlet, *args]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
+    return command, stats_file
+
+
+def crawl_mirrored(outlet: str, mirror: str, db: Path, *args: str, **settings) -> tuple:
+    """`scrapy crawl <outlet>` in a subprocess, every request fetched from the local server
+    `mirror`, no politeness delays; returns the finished process and its final stats."""
+    command, stats_file = _mirrored_crawl_command(outlet, mirror, db, args, settings)
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     return result, stats
+
+
+def start_mirrored_crawl(outlet: str, mirror: str, db: Path, *args: str, **settings):
+    """The same crawl as `crawl_mirrored`, started and not waited for (to be stopped on the
+    way): the running process."""
+    command, _ = _mirrored_crawl_command(outlet, mirror, db, args, settings)
+    return subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )

@@ -8,6 +8,7 @@ import re
 
 from conftest import run_newswatch
 from support.fault_server import fault_server
+from support.listing_server import LISTED, listing_server
 
 from newswatch.fixtures import DEMO_DIR, load_fixtures, serve_fixtures
 from newswatch.outlets import OUTLETS
@@ -107,3 +108,15 @@ def test_an_edition_whose_feed_was_refused_does_not_work():
     assert refused.problems() == ["feed not fetched"] and working.problems() == []
     table = render("unian", [refused, working])
     assert "unian: 1 of 2 editions work" in table and "403x1" in table
+
+
+def test_probe_tells_an_edition_refused_by_a_challenge_page_it_is_blocked(tmp_path):
+    with listing_server(refusal="challenge") as (mirror, handler):
+        result = _probe(mirror, tmp_path, "unian", "--limit", "3")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    ukr = _row(result.stdout, "rss.unian.net/site/news_ukr.rss")
+    assert ukr[1:4] == ["feed read", str(len(LISTED)), "0/3"], ukr
+    assert "503x3" in ukr[9].split(), ukr  # counted, and not retried
+    assert ukr[-1].startswith("FAILED: blocked: challenge page (cloudflare)"), ukr
+    assert sum(1 for url, _ in handler.served if url in LISTED) == 3

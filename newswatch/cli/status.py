@@ -14,6 +14,7 @@ from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
 
 MAX_REPORT_DAYS = 3660  # ten years a chart: a sane bound on a page of one bar group a day
+FINISHED = ("finished", "shutdown", "closespider_itemcount", "blocked")
 
 
 @main.command()
@@ -24,7 +25,9 @@ MAX_REPORT_DAYS = 3660  # ten years a chart: a sane bound on a page of one bar g
 def status(last: int, db_path: Path | None) -> None:
     """The latest crawls of each outlet, and which outlets look broken: recent crawls that
     fetched article pages but stored no article, required fields missing, articles that could
-    not be stored, or failed crawls."""
+    not be stored, crawls that failed or died, or an outlet that refuses newswatch (blocked)."""
+    from newswatch.store.crawls import crawl_state
+
     path = resolve_db_path(db_path)
     if not path.is_file():
         _fail(f"no database at {path}: nothing has been crawled into it")
@@ -35,16 +38,28 @@ def status(last: int, db_path: Path | None) -> None:
     unhealthy = []
     try:
         for outlet in OUTLETS:
-            rows = db.execute(
-                "SELECT started, status, requests, article_pages, articles_new, "
-                "articles_updated, articles_on_topic, no_article, missing_fields, errors, "
-                "coalesce(json_extract(stats, '$.\"newswatch/lost\"'), 0) "
-                "+ coalesce(json_extract(stats, '$.\"newswatch/store/errors\"'), 0) "
-                "FROM crawls WHERE outlet = ? ORDER BY started DESC, id DESC LIMIT ?",
-                [outlet, last],
-            ).fetchall()
+            rows = [
+                (started, crawl_state(state, pid, host), *rest)
+                for started, state, pid, host, *rest in db.execute(
+                    "SELECT started, status, pid, host, requests, article_pages, articles_new, "
+                    "articles_updated, articles_on_topic, no_article, missing_fields, errors, "
+                    "blocked, blocked_reason, "
+                    "coalesce(json_extract(stats, '$.\"newswatch/lost\"'), 0) "
+                    "+ coalesce(json_extract(stats, '$.\"newswatch/store/errors\"'), 0) "
+                    "FROM crawls WHERE outlet = ? ORDER BY started DESC, id DESC LIMIT ?",
+                    [outlet, last],
+                ).fetchall()
+            ]
+            blocked = _blocked(outlet, rows)
             problems = _health(rows)
-            flag = "UNHEALTHY" if problems else ("ok" if rows else "never crawled")
+            flag = (
+                "BLOCKED"
+                if blocked
+                else "UNHEALTHY"
+                if problems
+                else ("ok" if rows else "never crawled")
+            )
+            problems = [*blocked, *problems]
             click.echo(f"{outlet:12} {flag}" + (f": {'; '.join(problems)}" if problems else ""))
             for started, state, requests, pages, new, updated, topical, *_ in rows:
                 click.echo(
@@ -60,12 +75,30 @@ def status(last: int, db_path: Path | None) -> None:
         sys.exit(2)
 
 
+def _blocked(outlet: str, rows) -> list[str]:
+    """Why the outlet's latest finished crawl was blocked, with what to do about it."""
+    latest = next((r for r in rows if r[1] != "running"), None)
+    if latest is None or latest[1] != "blocked":
+        return []
+    return [
+        f"blocked: {latest[10] or 0} responses refused ({latest[11]}); the site refuses this "
+        f"network: crawl it through a proxy, NEWSWATCH_PROXY_{outlet.upper()}=http://host:port"
+    ]
+
+
 def _health(rows) -> list[str]:
-    """What is wrong with an outlet, judged on its latest crawls (newest first)."""
+    """What is wrong with an outlet, judged on its latest crawls (newest first); a crawl still
+    running is not judged."""
     import json
 
+    rows = [r for r in rows if r[1] != "running"]
     problems = []
-    if rows and all(r[1] not in ("finished", "shutdown", "closespider_itemcount") for r in rows):
+    if rows and rows[0][1] == "died":
+        problems.append(
+            "the latest crawl died: its process is gone and it never recorded its end "
+            "(killed? out of memory?)"
+        )
+    elif rows and all(r[1] not in FINISHED for r in rows):
         problems.append(f"the latest crawls did not finish ({rows[0][1]})")
     pages = sum(r[3] or 0 for r in rows)
     failed = sum(r[7] or 0 for r in rows)
@@ -80,7 +113,7 @@ def _health(rows) -> list[str]:
             missing[name] = missing.get(name, 0) + count
     if missing:
         problems.append("articles without " + ", ".join(f"{k} ({v})" for k, v in missing.items()))
-    if lost := sum(r[10] for r in rows):
+    if lost := sum(r[12] for r in rows):
         problems.append(f"{lost} article{'' if lost == 1 else 's'} could not be stored")
     return problems
 

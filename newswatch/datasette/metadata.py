@@ -77,9 +77,11 @@ QUERIES = {
     "crawl_health": {
         "title": "Crawl health per outlet",
         "description": "Each outlet's latest crawl: how it ended, what it fetched and stored, "
-        "and article pages that gave no article (a layout change shows here).",
+        "article pages that gave no article (a layout change shows here) and responses "
+        "refused by blocking (a site refusing newswatch shows here).",
         "sql": "SELECT c.outlet, c.started, c.status, c.requests, c.article_pages, "
-        "c.no_article, c.articles_new, c.articles_on_topic, c.missing_fields, c.errors "
+        "c.no_article, c.blocked, c.blocked_reason, c.articles_new, c.articles_on_topic, "
+        "c.missing_fields, c.errors "
         "FROM crawls c WHERE c.id = (SELECT max(id) FROM crawls d "
         "WHERE d.outlet = c.outlet) ORDER BY c.outlet",
     },
@@ -150,10 +152,24 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "facets": ["topic", "on_topic"],
                     },
                     "crawls": {
-                        "description": "One row per outlet crawl: what it fetched and stored, and "
-                        "how it ended. See the crawl_health query.",
+                        "description": "One row per outlet crawl, written when it starts "
+                        "(running) and completed when it ends: what it fetched and stored, and "
+                        "how it ended (a crawl still running whose process is gone died; "
+                        "blocked: the site refused every article). See the crawl_health query.",
                         "sort_desc": "started",
                         "facets": ["outlet", "status"],
+                        "columns": {
+                            "pid": "The crawl's process id, on host.",
+                            "host": "The machine the crawl ran on.",
+                            "blocked": "Responses refused by blocking (403, 451, challenge pages).",
+                            "blocked_reason": "The first such refusal.",
+                        },
+                    },
+                    "pending": {
+                        "description": "Articles a listing named that are not stored yet: the "
+                        "next crawls of the outlet request them again (tries counts them).",
+                        "sort_desc": "listed_at",
+                        "facets": ["outlet", "tries"],
                     },
                     **{name: {"hidden": True} for name in HIDDEN},
                 },

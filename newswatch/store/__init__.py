@@ -8,7 +8,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from newswatch.store.articles import count_articles, iter_articles, row_to_article, save_article
+from newswatch.store.articles import (
+    count_articles,
+    iter_articles,
+    row_to_article,
+    save_article,
+    stored_first_seen,
+)
 from newswatch.store.connection import (
     DEFAULT_DB_PATH,
     StoreError,
@@ -16,6 +22,7 @@ from newswatch.store.connection import (
     resolve_db_path,
     write_transaction,
 )
+from newswatch.store.listings import forget_pending, record_listing, take_pending
 from newswatch.store.migrations import migrations
 from newswatch.store.relink import relink_all
 from newswatch.store.shape import ensure_db_shape
@@ -25,13 +32,17 @@ __all__ = [
     "StoreError",
     "count_articles",
     "ensure_db_shape",
+    "forget_pending",
     "iter_articles",
     "migrate",
     "open_store",
+    "record_listing",
     "relink_all",
     "resolve_db_path",
     "row_to_article",
     "save_article",
+    "stored_first_seen",
+    "take_pending",
     "write_transaction",
 ]
 

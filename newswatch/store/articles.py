@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.items import ARTICLE_FIELDS, Article
+from newswatch.keys import article_id, article_key, canonical_url
 from newswatch.store.connection import write_transaction
 from newswatch.store.dedup import index_article, link, promote
 from newswatch.store.rows import article_to_row, fields_row, row_to_article
@@ -158,3 +159,13 @@ def iter_articles(
 
 def count_articles(db: Database) -> int:
     return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def stored_first_seen(db: Database, url: str) -> tuple[str | None] | None:
+    """Whether the article at `url` is stored, by id, canonical URL or the outlet's article id
+    (an edited slug is the same article): a one-tuple of its `first_seen`, or None."""
+    return db.execute(
+        "SELECT first_seen FROM articles WHERE id = ? OR canonical_url = ? "
+        "OR article_key = ? LIMIT 1",
+        [article_id(url), canonical_url(url), article_key(url)],
+    ).fetchone()

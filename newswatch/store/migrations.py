@@ -189,6 +189,27 @@ def m010_story_features_and_editions(db: Database) -> None:
 
 
 @migrations()
+def m011_pending_articles_and_crawl_processes(db: Database) -> None:
+    """Nothing lost, nothing hidden. `pending`: the article URLs a listing named that are not
+    stored yet (written in the transaction that keeps the listing's validators, removed once
+    the article is stored or accounted for; every crawl of the outlet requests them again,
+    `tries` counting those crawls). `crawls` gets the process that ran the crawl (`pid`,
+    `host`: its row is written at the start, `running`, so that a crawl killed on the way is
+    seen as `died`) and the responses refused by blocking (`blocked`, `blocked_reason`)."""
+    db["pending"].create(
+        {"url": str, "outlet": str, "listed_at": str, "tries": int, "alternates": str},
+        pk="url",
+        not_null={"outlet", "listed_at"},
+        defaults={"tries": 0, "alternates": "[]"},
+    )
+    crawls = db["crawls"]
+    crawls.add_column("pid", int)
+    crawls.add_column("host", str)
+    crawls.add_column("blocked", int)
+    crawls.add_column("blocked_reason", str)
+
+
+@migrations()
 def m012_published_utc(db: Database) -> None:
     """The publication time in UTC (`YYYY-MM-DD HH:MM:SS`, SQLite's `datetime()`), to sort on:
     ISO strings with different UTC offsets do not sort in time order. Filled here for the rows

@@ -85,6 +85,7 @@ INDEXES: list[DerivedObject] = [
     _index("articles", "first_seen"),
     _index("articles", "on_topic"),
     _index("crawls", "outlet", "started"),
+    _index("pending", "outlet"),
     _index("articles", "article_key"),
     _index("articles", "content_hash"),
     _index("articles", "duplicate_of"),

@@ -5,10 +5,11 @@ each. Hand-written; it only ever listens on 127.0.0.1."""
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from support.local_server import QuietHandler, local_server
 
 from newswatch.fixtures import DEMO_DIR, load_fixtures
 
@@ -76,20 +77,9 @@ def page_for(url: str) -> bytes:
     return original.body.replace(original.url.encode(), url.encode())
 
 
-class FaultHandler(BaseHTTPRequestHandler):
+class FaultHandler(QuietHandler):
     seen: dict[str, int] = {}
     malformed_feed = False
-
-    def log_message(self, format, *args):
-        return
-
-    def _send(self, status, body=b"", headers=None):
-        self.send_response(status)
-        for name, value in (headers or {"Content-Type": "text/html; charset=utf-8"}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):  # noqa: N802, C901 (one branch per fault)
         url = "https:/" + self.path
@@ -177,10 +167,5 @@ class QuietServer(ThreadingHTTPServer):
 @contextmanager
 def fault_server(malformed_feed: bool = False):
     handler = type("Handler", (FaultHandler,), {"seen": {}, "malformed_feed": malformed_feed})
-    server = QuietServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(handler, QuietServer) as base:
+        yield base, handler

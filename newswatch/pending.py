@@ -1,0 +1,110 @@
+"""PendingArticlesMiddleware: no article a listing named is lost to a crawl that stops.
+
+A feed's validators make its next request answer 304, after which nothing it listed is seen
+again: a crawl stopped after the feed arrived but before its articles were stored (SIGTERM from
+the daemon, a timeout, kill -9, out of memory) used to lose them for good. So (see
+`newswatch.store.listings`):
+
+- when a listing (feed, sitemap, archive page) has been read, the articles it named that are
+  not stored yet are recorded as `pending`, in the same transaction that saves the listing's
+  validators (ConditionalGetMiddleware leaves them in the request's meta), before any of its
+  article requests is sent;
+- every crawl of an outlet first requests its pending articles again, whether its listings
+  answer 304 or not (newswatch/pending/requested); one requested by NEWSWATCH_PENDING_TRIES
+  crawls in vain is given up (newswatch/pending/given_up, and a warning);
+- a pending article is removed once it is stored (Scrapy's item_scraped: after the store
+  committed it), found stored already, or accounted for for good: its page answered and holds
+  no article, or 404 / 410.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request, signals
+
+from newswatch.dates import iso_utc, utc_now
+from newswatch.items import Article
+from newswatch.middlewares import StoreMiddleware
+from newswatch.store import forget_pending, record_listing, stored_first_seen, take_pending
+
+logger = logging.getLogger(__name__)
+
+LISTING_KINDS = frozenset({"feed", "sitemap", "archive"})
+GONE_FOR_GOOD = frozenset({404, 410})
+
+
+class PendingArticlesMiddleware(StoreMiddleware):
+    """Spider middleware: records what listings name as pending, requests it again at the start
+    of every crawl, and removes it once stored or accounted for."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware._stored, signal=signals.item_scraped)
+        crawler.signals.connect(middleware._received, signal=signals.response_received)
+        return middleware
+
+    async def process_start(self, start):
+        spider = self.crawler.spider
+        if hasattr(spider, "article_request"):  # an outlet's crawl
+            max_tries = self.crawler.settings.getint("NEWSWATCH_PENDING_TRIES", 3)
+            again, given_up = take_pending(self.store, spider.name, max_tries)
+            for url in given_up:
+                logger.warning("given up after %d crawls: %s", max_tries, url)
+            self.stats.inc_value("newswatch/pending/given_up", len(given_up))
+            for url, alternates in again:
+                if request := spider.article_request(url, alternates=tuple(alternates)):
+                    request.meta["pending"] = True
+                    self.stats.inc_value("newswatch/pending/requested")
+                    yield request
+        async for output in start:
+            yield output
+
+    async def process_spider_output(self, response, result):
+        kind = response.meta.get("page_kind")
+        if kind in LISTING_KINDS:
+            outputs = [output async for output in result]
+            self._record(response, outputs)
+            for output in outputs:
+                yield output
+            return
+        found = False
+        async for output in result:
+            found = found or isinstance(output, Article)
+            yield output
+        if kind == "article" and response.status == 200 and not found:
+            forget_pending(self.store, _urls(response))  # the page holds no article
+
+    def _record(self, response, outputs: list[Any]) -> None:
+        """The listing's articles not stored yet as pending, with its validators, at once."""
+        spider = self.crawler.spider
+        articles = [
+            (output.url, output.meta.get("alternates", []))
+            for output in outputs
+            if isinstance(output, Request)
+            and output.meta.get("page_kind") == "article"
+            and not stored_first_seen(self.store, output.url)
+        ]
+        record_listing(
+            self.store,
+            spider.name,
+            articles,
+            iso_utc(utc_now()),
+            response.meta.get("validators"),
+        )
+        self.stats.inc_value("newswatch/pending/recorded", len(articles))
+
+    def _stored(self, item, response, spider):
+        if isinstance(item, Article) and response is not None:
+            forget_pending(self.store, _urls(response))
+
+    def _received(self, response, request, spider):
+        if request.meta.get("page_kind") == "article" and response.status in GONE_FOR_GOOD:
+            forget_pending(self.store, _urls(response))
+
+
+def _urls(response) -> list[str]:
+    """Every URL the article was requested under: the listed one, and those it redirected to."""
+    return [*response.meta.get("redirect_urls", []), response.request.url, response.url]
