@@ -14,7 +14,8 @@ the daemon, a timeout, kill -9, out of memory) used to lose them for good. So (s
   crawls in vain is given up (newswatch/pending/given_up, and a warning);
 - a pending article is removed once it is stored (Scrapy's item_scraped: after the store
   committed it), found stored already, or accounted for for good: its page answered and holds
-  no article, or 404 / 410.
+  no article, or 404 / 410, or it redirects off the outlet's site (which Scrapy's
+  OffsiteMiddleware then drops: newswatch/pending/offsite).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scrapy import Request, signals
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.middlewares import StoreMiddleware
+from newswatch.outlets import outlet_for_url
 from newswatch.store import forget_pending, record_listing, stored_first_seen, take_pending
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class PendingArticlesMiddleware(StoreMiddleware):
         middleware = super().from_crawler(crawler)
         crawler.signals.connect(middleware._stored, signal=signals.item_scraped)
         crawler.signals.connect(middleware._received, signal=signals.response_received)
+        crawler.signals.connect(middleware._scheduled, signal=signals.request_scheduled)
         return middleware
 
     async def process_start(self, start):
@@ -103,6 +106,17 @@ class PendingArticlesMiddleware(StoreMiddleware):
     def _received(self, response, request, spider):
         if request.meta.get("page_kind") == "article" and response.status in GONE_FOR_GOOD:
             forget_pending(self.store, _urls(response))
+
+    def _scheduled(self, request, spider):
+        """A redirect off the outlet's site: the article will not come from it."""
+        redirected_from = request.meta.get("redirect_urls")
+        if (
+            redirected_from
+            and request.meta.get("page_kind") == "article"
+            and outlet_for_url(request.url) != spider.name
+        ):
+            forget_pending(self.store, redirected_from)
+            self.stats.inc_value("newswatch/pending/offsite")
 
 
 def _urls(response) -> list[str]:

@@ -73,13 +73,14 @@ def test_a_crawl_through_every_fault_stores_the_good_articles_and_no_broken_one(
     assert json.loads(stored[URLS["bad_jsonld"]][4])["json-ld_invalid_blocks"] == "1"
     # The hostile feeds gave nothing and harmed nothing.
     assert not any("lol" in url or "xxe" in url for url in stored)
-    # Stored, or answered for good (404, 410, a page with no article): no longer pending; the
-    # others are asked for again by the next crawl.
+    # Stored, or answered for good (404, 410, a page with no article, a redirect off the
+    # site): no longer pending; the others are asked for again by the next crawl.
     with closing(sqlite3.connect(db)) as conn:
         pending = {url for (url,) in conn.execute("SELECT url FROM pending")}
     assert pending == {URLS[name] for name in URLS} - {
-        URLS[name] for name in (*RECOVERABLE, "e404", "e410", "no_article")
+        URLS[name] for name in (*RECOVERABLE, "e404", "e410", "no_article", "redirect_offsite")
     }
+    assert stats["newswatch/pending/offsite"] == 1
 
 
 def test_a_malformed_feed_is_counted_and_the_crawl_goes_on(tmp_path):
