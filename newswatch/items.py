@@ -122,6 +122,12 @@ class Article:
     source_file: str | None = _doc(
         "For an imported seed file, the file's name; null for a crawled article.", default=None
     )
+    source_kind: str | None = _doc(
+        "'seed' for the seed documents a new store receives first (real articles, counted with "
+        "their outlet, but never news: no crawl's, no `since` filter's, no feed's); null for an "
+        "article crawled or imported.",
+        default=None,
+    )
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

@@ -22,8 +22,8 @@ def coverage(db: Database, days: int, today: date) -> tuple[list[str], dict[str,
     dates = [(start + timedelta(days=n)).isoformat() for n in range(days)]
     counts: dict[str, dict[str, int]] = {outlet: {} for outlet in COLOURS}
     for outlet, day, n in db.execute(
-        "SELECT outlet, date, count(*) FROM on_topic_articles WHERE date BETWEEN ? AND ? "
-        "AND outlet IS NOT NULL GROUP BY outlet, date",
+        "SELECT coalesce(outlet, 'unknown') AS o, date, count(*) FROM on_topic_articles "
+        "WHERE date BETWEEN ? AND ? GROUP BY o, date",
         [dates[0], dates[-1]],
     ):
         counts.setdefault(outlet, {})[day] = n

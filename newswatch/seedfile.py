@@ -59,7 +59,10 @@ def render_seed_text(day: str | None, body: str) -> str:
 
 
 def article_body(article: Article) -> str:
-    """Title, lead and body of `article` as seed-file paragraphs, separated by blank lines."""
+    """Title, lead and body of `article` as seed-file paragraphs, separated by blank lines; of
+    an imported file, its text as it was (a title read from that text is in it already)."""
+    if article.source_file:
+        return article.text
     return "\n\n".join(
         part for part in (article.title, article.lead, article.text) if part and part.strip()
     )

@@ -20,6 +20,7 @@ from newswatch.cli.common import (
 )
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
+from newswatch.store.definitions import on_topic_by_outlet, on_topic_count, on_topic_story_count
 
 
 def _crawl(
@@ -124,21 +125,25 @@ def demo(db_path: Path | None, verbose: bool) -> None:
     db = open_store(path)
     try:
         per_outlet = db.execute(
-            "SELECT outlet, count(*), sum(on_topic) FROM articles WHERE outlet IS NOT NULL "
-            "GROUP BY outlet ORDER BY outlet"
+            "SELECT coalesce(outlet, 'unknown') AS o, count(*) FROM articles GROUP BY o ORDER BY o"
         ).fetchall()
-        on_topic = db.execute("SELECT count(*) FROM on_topic_articles").fetchone()[0]
+        topical = on_topic_by_outlet(db)
+        on_topic = on_topic_count(db)
+        story_count = on_topic_story_count(db)
         stories = db.execute(
-            "SELECT title, articles, outlets, languages FROM stories WHERE articles > 1 "
-            "AND on_topic = 1 ORDER BY first_published"
+            "SELECT title, articles, outlets, languages FROM on_topic_stories "
+            "WHERE articles > 1 ORDER BY first_published"
         ).fetchall()
         total = count_articles(db)
     finally:
         db.close()
     click.echo(f"demo crawl: {fetched} article pages fetched, {new} new articles stored")
-    click.echo(f"store {path}: {total} articles, {on_topic} on the topic (copies folded)")
-    for outlet, count, topical in per_outlet:
-        click.echo(f"  {outlet:12} {count:3} articles, {topical or 0:3} on the topic")
+    click.echo(
+        f"store {path}: {total} articles, {on_topic} on the topic (copies folded) "
+        f"in {story_count} stories"
+    )
+    for outlet, count in per_outlet:
+        click.echo(f"  {outlet:12} {count:3} articles, {topical.get(outlet, 0):3} on the topic")
     if stories:
         click.echo("stories covered by more than one article:")
         for title, articles, outlets, languages in stories:

@@ -12,6 +12,12 @@ from newswatch.cli import main
 from newswatch.cli.common import _fail, _open_seeded, db_option, file_to_write, write_text_file
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
+from newswatch.store.definitions import (
+    news,
+    on_topic_by_outlet,
+    on_topic_count,
+    on_topic_story_count,
+)
 
 MAX_REPORT_DAYS = 3660  # ten years a chart: a sane bound on a page of one bar group a day
 FINISHED = ("finished", "shutdown", "closespider_itemcount", "blocked")
@@ -142,13 +148,19 @@ def report(out: Path, days: int, db_path: Path | None) -> None:
 
     db, path = _open_seeded(db_path)
     try:
-        newest = db.execute("SELECT max(date) FROM on_topic_articles").fetchone()[0]
+        newest, undated = db.execute(
+            "SELECT max(date), count(*) - count(date) FROM on_topic_articles"
+        ).fetchone()
         dates, counts = coverage(db, days, date.fromisoformat(newest) if newest else date.today())
+        total = on_topic_count(db)
     finally:
         db.close()
     write_text_file(out, render(dates, counts, f"newswatch coverage: {path.name}"))
-    total = sum(n for c in counts.values() for n in c.values())
-    click.echo(f"{out}: {total} on-topic articles over {days} days")
+    charted = sum(n for c in counts.values() for n in c.values())
+    click.echo(
+        f"{out}: {charted} on-topic articles over {days} days, of {total} on the topic in the "
+        f"store ({undated} undated)"
+    )
 
 
 @main.command()
@@ -165,9 +177,15 @@ def summary(db_path: Path | None) -> None:
             ).fetchall()
             for column in ("outlet", "language")
         }
-        dated, first, last, on_topic = db.execute(
-            "SELECT count(date), min(date), max(date), coalesce(sum(on_topic), 0) FROM articles"
+        dated, first, last = db.execute(
+            "SELECT count(date), min(date), max(date) FROM articles"
         ).fetchone()
+        on_topic, topical, stories = (
+            on_topic_count(db),
+            on_topic_by_outlet(db),
+            on_topic_story_count(db),
+        )
+        seeds = db.execute(f"SELECT count(*) FROM articles WHERE NOT ({news()})").fetchone()[0]
     finally:
         db.close()
 
@@ -175,8 +193,12 @@ def summary(db_path: Path | None) -> None:
         return ", ".join(f"{k} {n}" for k, n in rows)
 
     click.echo(f"newswatch store {path}")
-    click.echo(f"  articles:    {total}, on the topic: {on_topic}")
+    click.echo(
+        f"  articles:    {total} ({seeds} of them seed documents), on the topic: {on_topic} "
+        f"(copies folded) in {stories} stories"
+    )
     click.echo(f"  by outlet:   {line(by['outlet'])}")
+    click.echo(f"  on the topic by outlet: {line(topical.items())}")
     click.echo(f"  by language: {line(by['language'])}")
     if dated:
         click.echo(f"  dated:       {dated}, from {first} to {last}")

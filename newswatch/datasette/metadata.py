@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from newswatch.items import field_docs
+from newswatch.store.definitions import news
 
 METADATA_FILE = Path(__file__).parent / "metadata.json"
 HIDDEN = (
@@ -40,9 +41,10 @@ QUERIES = {
     "new_on_topic_since": {
         "title": "New on-topic articles since a date",
         "description": "On-topic articles first seen or published on or after :since "
-        "(YYYY-MM-DD), newest first, copies folded.",
+        "(YYYY-MM-DD), newest first, copies folded; the seed documents are never new.",
         "sql": "SELECT first_seen, date, outlet, language, title, relevance, copies, url, id "
         "FROM on_topic_articles WHERE coalesce(date, substr(first_seen, 1, 10)) >= :since "
+        f"AND {news()} "
         "ORDER BY coalesce(published_utc, datetime(first_seen)) DESC",
     },
     "today_by_outlet": {
@@ -86,16 +88,23 @@ QUERIES = {
         "WHERE d.outlet = c.outlet) ORDER BY c.outlet",
     },
     "feed": {
-        "title": "newswatch: new on-topic articles",
-        "description": "The 50 newest on-topic articles; add .atom to the URL for an Atom feed "
-        "a feed reader can subscribe to.",
-        "sql": "SELECT 'tag:newswatch,2026:article:' || id AS atom_id, "
-        "coalesce(title, substr(text, 1, 120)) AS atom_title, "
-        "coalesce(published, first_seen) AS atom_updated, "
-        "coalesce(lead, substr(text, 1, 600)) AS atom_content, "
-        "coalesce(url, 'urn:newswatch:' || id) AS atom_link, "
-        "outlet, language FROM on_topic_articles "
-        "ORDER BY coalesce(published_utc, datetime(first_seen)) DESC LIMIT 50",
+        "title": "newswatch: new on-topic stories",
+        "description": "One entry per on-topic story, the latest first: updated when another "
+        "outlet or language joins it, its content the story's reports (copies folded); "
+        "the 50 latest. Add .atom to the URL for an Atom feed a feed reader can subscribe to.",
+        "sql": "SELECT 'tag:newswatch,2026:story:' || s.story_id AS atom_id, "
+        "coalesce(s.title, 'story ' || s.story_id) AS atom_title, "
+        "s.joined AS atom_updated, "
+        "(SELECT group_concat(r.line, char(10)) FROM (SELECT coalesce(a.outlet, 'unknown') "
+        "|| ' (' || coalesce(a.language, '?') || ', ' || coalesce(a.date, 'undated') || '): ' "
+        "|| coalesce(a.title, '') || coalesce(' ' || a.url, '') AS line FROM articles a "
+        "WHERE a.story_id = s.story_id AND a.duplicate_of IS NULL "
+        "ORDER BY coalesce(a.published_utc, datetime(a.first_seen))) r) AS atom_content, "
+        "coalesce((SELECT a.url FROM articles a WHERE a.story_id = s.story_id "
+        "AND a.url IS NOT NULL ORDER BY coalesce(a.published_utc, datetime(a.first_seen)) "
+        "LIMIT 1), 'urn:newswatch:story:' || s.story_id) AS atom_link, "
+        "s.outlets, s.languages, s.story_id FROM on_topic_stories s "
+        "ORDER BY s.joined DESC, s.story_id LIMIT 50",
     },
 }
 

@@ -13,12 +13,15 @@ from scrapy.utils.defer import deferred_from_coro
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.store import open_store, resolve_db_path, save_article, write_transaction
+from newswatch.store.definitions import SEED, counts_as_on_topic
 
 logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Inserts new articles and updates changed ones; counts new / updated / unchanged.
+    """Inserts new articles and updates changed ones; counts new / updated / unchanged, and
+    new_on_topic (newswatch.store.definitions.counts_as_on_topic). A seed document is counted
+    apart (newswatch/store/seed/<outcome>): no crawl found it.
 
     Articles are written in batches: up to NEWSWATCH_STORE_BATCH articles, or those that came
     within NEWSWATCH_STORE_BATCH_S seconds, in one transaction. A transaction per article spent
@@ -130,12 +133,15 @@ class StorePipeline:
             self.stats.inc_value("newswatch/lost")
             logger.error("article %s not stored: %r", item.id, outcome)
             raise DropItem(f"article {item.id} not stored: {outcome!r}") from outcome
+        if item.source_kind == SEED:  # found by no crawl: not this crawl's news
+            self.stats.inc_value(f"newswatch/store/seed/{outcome}")
+            return
         self.stats.inc_value(f"newswatch/store/{outcome}")
         if outcome == "new" and item.duplicate_of:
             self.stats.inc_value("newswatch/store/duplicate")
         if outcome == "new" and item.story_id and item.story_id != item.id:
             self.stats.inc_value("newswatch/store/joined_story")
-        if outcome == "new" and item.on_topic:
+        if outcome == "new" and counts_as_on_topic(item):
             self.stats.inc_value("newswatch/store/new_on_topic")
         if outcome == "new" and item.url:  # a crawled article the outlet's layout should fill
             for field in ("title", "text", "published"):

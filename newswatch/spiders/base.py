@@ -1,6 +1,7 @@
 """NewswatchSpider: what every newswatch crawl shares.
 
-A crawl into a store that holds no article yet first yields the bundled seed documents, so the
+A crawl into a store that holds no article yet first yields the bundled seed documents (each
+described from its text and marked as a seed document: newswatch.seeds.describe_seed), so the
 topic is in the database from the first use, whichever command or spider ran first. Subclasses
 route; they implement `discover()`.
 """
@@ -24,7 +25,7 @@ from newswatch.extraction import ExtractionError, extract_article
 from newswatch.items import Article
 from newswatch.outlets import OUTLETS, outlet_for_url
 from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
-from newswatch.seeds import seeds_dir, store_needs_seeds
+from newswatch.seeds import describe_seed, seeds_dir, store_needs_seeds
 
 
 class NewswatchSpider(scrapy.Spider):
@@ -41,7 +42,7 @@ class NewswatchSpider(scrapy.Spider):
             if folder.is_dir():
                 self.logger.info("new store: importing the seed documents from %s", folder)
                 for article in self.read_seed_articles([folder], "first_use"):
-                    yield article
+                    yield describe_seed(article)
             else:
                 self.logger.warning("new store, but no seed documents at %s", folder)
         async for output in self.discover():

@@ -55,7 +55,12 @@ def migrate(db: Database) -> list[str]:
     with write_transaction(db):
         pending = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
-        if {"m006_dedup_and_stories", "m010_story_features_and_editions"} & set(pending):
+        relinked = {
+            "m006_dedup_and_stories",
+            "m010_story_features_and_editions",
+            "m014_seed_documents",
+        }
+        if relinked & set(pending):
             # The articles stored before de-duplication existed, or linked by older rules, are
             # fingerprinted and linked again by today's code, which reads tables later
             # migrations make: so once all are.

@@ -237,3 +237,31 @@ def m013_clean_stored_text(db: Database) -> None:
         db["articles"].update(
             article_id, {name: clean_text(row[name]) for name in columns if unclean(row[name])}
         )
+
+
+@migrations()
+def m014_seed_documents(db: Database) -> None:
+    """`source_kind`: 'seed' marks the seed documents a new store received first. The bundled
+    seeds stored before it (untitled rows of no outlet, by their file name) are marked and
+    described from their text (newswatch.seeds.describe_seed); `migrate` links them again."""
+    from newswatch.keys import canonical_url
+    from newswatch.seedfile import iter_seed_paths
+    from newswatch.seeds import bundled_seeds_dir, describe_seed
+    from newswatch.store.rows import article_to_row, row_to_article
+
+    db["articles"].add_column("source_kind", str)
+    names = [path.name for path in iter_seed_paths([bundled_seeds_dir()])]
+    if not names:
+        return
+    rows = db.execute(
+        f"SELECT * FROM articles WHERE url IS NULL AND source_file IN "
+        f"({', '.join('?' * len(names))})",
+        names,
+    )
+    columns = [c[0] for c in rows.description]
+    for values in rows.fetchall():
+        seed = describe_seed(row_to_article(dict(zip(columns, values, strict=True))))
+        seed.canonical_url = canonical_url(seed.url) if seed.url else None
+        row = article_to_row(seed)
+        described = ("source_kind", "url", "canonical_url", "outlet", "title", "stems")
+        db["articles"].update(seed.id, {name: row[name] for name in described})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from newswatch.store.connection import write_transaction
+from newswatch.store.definitions import news, on_topic_article
 
 # `stems` holds every word's stem (newswatch.search), so that search finds all grammatical cases.
 FTS_COLUMNS = ("title", "lead", "text", "stems")
@@ -98,16 +99,18 @@ INDEXES: list[DerivedObject] = [
     _index("article_fingerprints", "title_key"),
 ]
 VIEWS: list[DerivedObject] = [
-    # On-topic articles, each copy folded into the first-seen article it duplicates.
+    # On-topic articles (definitions.on_topic_article: copies left out), each with the number
+    # of copies folded into it.
     DerivedObject(
         "view",
         "on_topic_articles",
         "CREATE VIEW [on_topic_articles] AS SELECT a.*, (SELECT count(*) FROM [articles] d "
         "WHERE d.[duplicate_of] = a.[id]) AS [copies] FROM [articles] a "
-        "WHERE a.[on_topic] = 1 AND a.[duplicate_of] IS NULL",
+        f"WHERE {on_topic_article('a')}",
     ),
     # Each story: its outlets and languages, how many articles, first and last publication
-    # (in UTC), and the headline of its first article.
+    # (in UTC), the headline of its first article, whether it is on the topic, and `joined`:
+    # when newswatch first saw its latest outlet or language (seed documents left out).
     DerivedObject(
         "view",
         "stories",
@@ -118,8 +121,21 @@ VIEWS: list[DerivedObject] = [
         "group_concat(DISTINCT a.[language]) AS [languages], "
         "min(a.[published_utc]) AS [first_published], "
         "max(a.[published_utc]) AS [last_published], "
-        "max(a.[on_topic]) AS [on_topic] "
+        f"max(CASE WHEN {on_topic_article('a')} THEN 1 ELSE 0 END) AS [on_topic], "
+        "(SELECT max([since]) FROM ("
+        "SELECT min(j.[first_seen]) AS [since] FROM [articles] j "
+        f"WHERE j.[story_id] = a.[story_id] AND {news('j')} GROUP BY j.[outlet] UNION ALL "
+        "SELECT min(j.[first_seen]) FROM [articles] j "
+        f"WHERE j.[story_id] = a.[story_id] AND {news('j')} GROUP BY j.[language])) "
+        "AS [joined] "
         "FROM [articles] a WHERE a.[story_id] IS NOT NULL GROUP BY a.[story_id]",
+    ),
+    # The on-topic stories (definitions): an on-topic article among them, and news (`joined`).
+    DerivedObject(
+        "view",
+        "on_topic_stories",
+        "CREATE VIEW [on_topic_stories] AS SELECT * FROM [stories] "
+        "WHERE [on_topic] = 1 AND [joined] IS NOT NULL",
     ),
 ]
 
