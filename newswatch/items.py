@@ -29,7 +29,7 @@ class Article:
     )
     canonical_url: str | None = _doc(
         "The canonical URL (newswatch.keys.canonical_url of the page's own canonical link); "
-        "it may sit on a sister domain.",
+        "it may sit on a sister domain. For a seed document, the outlet's URL its text gives.",
         default=None,
     )
     outlet: str | None = _doc(

@@ -62,15 +62,16 @@ def store_needs_seeds(settings: Mapping[str, Any]) -> bool:
 
 def describe_seed(article: Article) -> Article:
     """Mark `article` (read from a seed file) as a seed document, and fill in what its text
-    tells: the URL (the first link to one of the five outlets) and its outlet, else the outlet
+    tells: its URL (`canonical_url`: the first link to one of the five outlets; `url` stays
+    null, as of every imported file) and the outlet it is on, else the outlet
     the text names as itself (SELF_NAMES, the earliest named); and the headline: the first
     line that the page repeats (a headline and the caption or title line under it), else the
     opening sentence, shortened to MAX_TITLE characters. The text stays as it was."""
     text = article.text
     article.source_kind = SEED
     url = next((u for u in _URL.findall(text) if outlet_for_url(u)), None)
-    if url and not article.url:
-        article.url = url
+    if url and not article.canonical_url:
+        article.canonical_url = url  # `url` stays null: newswatch fetched nothing
     if not article.outlet:
         named = [(m.start(), name) for name, rx in SELF_NAMES.items() if (m := rx.search(text))]
         article.outlet = outlet_for_url(url) or (min(named)[1] if named else None)

@@ -127,7 +127,8 @@ def test_each_spider_crawls_its_demo_pages_end_to_end(name, server, tmp_path):
         assert json.loads(row["authors"]) == golden["authors"]
         assert row["text"].split("\n\n")[0] == golden["first_paragraph"]
         assert bool(row["on_topic"]) == golden["on_topic"], url  # the page author's judgement
-    assert stats["newswatch/store/new"] == len(expected) + 5  # + the seeds on first use
+    assert stats["newswatch/store/new"] == len(expected)  # what the crawl found
+    assert stats["newswatch/store/seed/new"] == 5  # the seeds on first use, counted apart
     assert stats.get("log_count/ERROR", 0) == 0
 
     # A second crawl: every feed answers 304 and no article is requested again.
@@ -148,7 +149,7 @@ def test_backfill_finds_articles_on_archive_pages_and_sitemaps(server, tmp_path)
     assert len(stored) == 3  # the three articles on that day's archive page
     assert stats.get("newswatch/conditional/sent", 0) == 0
     sputnik = _crawl("sputnik", server, tmp_path / "sp.db", "-a", f"since={date(2026, 11, 1)}")
-    assert sputnik["newswatch/store/new"] == 6 + 5  # the November sitemap's six, + the seeds
+    assert sputnik["newswatch/store/new"] == 6  # the November sitemap's six (not the seeds)
 
 
 def test_robots_txt_is_obeyed(tmp_path):

@@ -97,14 +97,15 @@ QUERIES = {
         "s.joined AS atom_updated, "
         "(SELECT group_concat(r.line, char(10)) FROM (SELECT coalesce(a.outlet, 'unknown') "
         "|| ' (' || coalesce(a.language, '?') || ', ' || coalesce(a.date, 'undated') || '): ' "
-        "|| coalesce(a.title, '') || coalesce(' ' || a.url, '') AS line FROM articles a "
+        "|| coalesce(a.title, '') || coalesce(' ' || coalesce(a.url, a.canonical_url), '') "
+        "AS line FROM articles a "
         "WHERE a.story_id = s.story_id AND a.duplicate_of IS NULL "
         "ORDER BY coalesce(a.published_utc, datetime(a.first_seen))) r) AS atom_content, "
-        "coalesce((SELECT a.url FROM articles a WHERE a.story_id = s.story_id "
-        "AND a.url IS NOT NULL ORDER BY coalesce(a.published_utc, datetime(a.first_seen)) "
+        "coalesce((SELECT coalesce(a.url, a.canonical_url) FROM articles a "
+        "WHERE a.story_id = s.story_id AND coalesce(a.url, a.canonical_url) IS NOT NULL ORDER BY coalesce(a.published_utc, datetime(a.first_seen)) "
         "LIMIT 1), 'urn:newswatch:story:' || s.story_id) AS atom_link, "
         "s.outlets, s.languages, s.story_id FROM on_topic_stories s "
-        "ORDER BY s.joined DESC, s.story_id LIMIT 50",
+        "ORDER BY s.joined DESC, s.last_published DESC, s.story_id LIMIT 50",
     },
 }
 

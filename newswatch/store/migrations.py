@@ -261,7 +261,7 @@ def m014_seed_documents(db: Database) -> None:
     columns = [c[0] for c in rows.description]
     for values in rows.fetchall():
         seed = describe_seed(row_to_article(dict(zip(columns, values, strict=True))))
-        seed.canonical_url = canonical_url(seed.url) if seed.url else None
+        seed.canonical_url = canonical_url(seed.canonical_url) if seed.canonical_url else None
         row = article_to_row(seed)
-        described = ("source_kind", "url", "canonical_url", "outlet", "title", "stems")
+        described = ("source_kind", "canonical_url", "outlet", "title", "stems")
         db["articles"].update(seed.id, {name: row[name] for name in described})
