@@ -138,8 +138,8 @@ def test_the_seed_documents_are_the_articles_they_are_and_never_news(demo):
         seeds = {
             row[0]: row[1:]
             for row in conn.execute(
-                "SELECT id, outlet, title, canonical_url, source_kind FROM articles WHERE source_file "
-                "IS NOT NULL"
+                "SELECT id, outlet, title, canonical_url, source_kind FROM articles "
+                "WHERE source_file IS NOT NULL"
             )
         }
         new_per_crawl = conn.execute(

@@ -27,6 +27,8 @@ HIDDEN = (
     "earlier_signatures",
     "edition_keys",
 )
+# A story's reports in the order they were published (in UTC; an undated one when first seen).
+_PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 
 QUERIES = {
@@ -98,11 +100,10 @@ QUERIES = {
         "(SELECT group_concat(r.line, char(10)) FROM (SELECT coalesce(a.outlet, 'unknown') "
         "|| ' (' || coalesce(a.language, '?') || ', ' || coalesce(a.date, 'undated') || '): ' "
         "|| coalesce(a.title, '') || coalesce(' ' || coalesce(a.url, a.canonical_url), '') "
-        "AS line FROM articles a "
-        "WHERE a.story_id = s.story_id AND a.duplicate_of IS NULL "
-        "ORDER BY coalesce(a.published_utc, datetime(a.first_seen))) r) AS atom_content, "
-        "coalesce((SELECT coalesce(a.url, a.canonical_url) FROM articles a "
-        "WHERE a.story_id = s.story_id AND coalesce(a.url, a.canonical_url) IS NOT NULL ORDER BY coalesce(a.published_utc, datetime(a.first_seen)) "
+        "AS line FROM articles a WHERE a.story_id = s.story_id AND a.duplicate_of IS NULL "
+        f"ORDER BY {_PUBLICATION_ORDER}) r) AS atom_content, "
+        "coalesce((SELECT coalesce(a.url, a.canonical_url) AS link FROM articles a "
+        f"WHERE a.story_id = s.story_id AND link IS NOT NULL ORDER BY {_PUBLICATION_ORDER} "
         "LIMIT 1), 'urn:newswatch:story:' || s.story_id) AS atom_link, "
         "s.outlets, s.languages, s.story_id FROM on_topic_stories s "
         "ORDER BY s.joined DESC, s.last_published DESC, s.story_id LIMIT 50",
