@@ -6,7 +6,9 @@ real articles they are, and never news. The feed has one entry per on-topic stor
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -123,6 +125,11 @@ def test_every_command_view_and_the_feed_give_the_same_on_topic_counts(demo, tmp
         "crawl", "--replay", str(DEMO_DIR), "--db", str(tmp_path / "crawl.db")
     ).stdout
     assert sum(int(n) for n in re.findall(r"(\d+) on the topic", crawl)) + seeds == defined
+
+    rescored = tmp_path / "rescored.db"
+    shutil.copy(db, rescored)
+    rescore = json.loads(run_newswatch("rescore", "--db", str(rescored)).stdout)
+    assert rescore["on_topic_before"] == rescore["on_topic_after"] == defined
 
     view = _get(db, "/on_topic_articles.json?_size=0").json()
     assert view["filtered_table_rows_count"] == defined

@@ -116,7 +116,10 @@ def test_each_spider_crawls_its_demo_pages_end_to_end(name, server, tmp_path):
     with closing(sqlite3.connect(db)) as conn:
         conn.row_factory = sqlite3.Row
         rows = {
-            r["url"]: r for r in conn.execute("SELECT * FROM articles WHERE outlet = ?", [name])
+            r["url"]: r
+            for r in conn.execute(
+                "SELECT * FROM articles WHERE outlet = ? AND url IS NOT NULL", [name]
+            )
         }
     assert set(rows) == set(expected)  # every article the feeds list, nothing else
     for url, golden in expected.items():
@@ -145,7 +148,12 @@ def test_backfill_finds_articles_on_archive_pages_and_sitemaps(server, tmp_path)
     listed = {u for u, f in load_fixtures([DEMO_DIR / "rbc"]).items() if f.page_kind == "archive"}
     assert listed  # the demo has the archive page of 2026-11-19
     with closing(sqlite3.connect(db)) as conn:
-        stored = {r[0] for r in conn.execute("SELECT url FROM articles WHERE outlet='rbc'")}
+        stored = {
+            r[0]
+            for r in conn.execute(
+                "SELECT url FROM articles WHERE outlet = 'rbc' AND url IS NOT NULL"
+            )
+        }
     assert len(stored) == 3  # the three articles on that day's archive page
     assert stats.get("newswatch/conditional/sent", 0) == 0
     sputnik = _crawl("sputnik", server, tmp_path / "sp.db", "-a", f"since={date(2026, 11, 1)}")
@@ -163,7 +171,9 @@ def test_robots_txt_is_obeyed(tmp_path):
     with closing(sqlite3.connect(tmp_path / "robots.db")) as conn:
         hosts = {
             r[0].split("/")[2]
-            for r in conn.execute("SELECT url FROM articles WHERE outlet = 'unian'")
+            for r in conn.execute(
+                "SELECT url FROM articles WHERE outlet = 'unian' AND url IS NOT NULL"
+            )
         }
     assert hosts == {"www.unian.net", "www.unian.info"}  # www.unian.ua forbids everything
     assert stats["robotstxt/forbidden"] == 4

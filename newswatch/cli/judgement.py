@@ -125,6 +125,7 @@ def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
     from newswatch.pipelines.topic import topics_from_settings
     from newswatch.runner import project_settings
     from newswatch.store import StoreError, open_store, resolve_db_path, write_transaction
+    from newswatch.store.definitions import on_topic_count
     from newswatch.store.relink import relink_all
     from newswatch.store.rescore import rescore_topics
     from newswatch.topic import TopicError, load_topics
@@ -145,6 +146,7 @@ def rescore(db_path: Path | None, topic_files: tuple[Path, ...]) -> None:
         with write_transaction(db):  # one transaction: all of it, or nothing
             counts = rescore_topics(db, topics)
             relinked = relink_all(db)
+            counts["on_topic_after"] = on_topic_count(db)  # copies as linked again
     except StoreError as error:
         _fail(str(error))
     except sqlite3.Error as error:  # the database busy (a crawl writing), or refusing

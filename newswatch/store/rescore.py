@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from newswatch.store.articles import save_topics
 from newswatch.store.connection import write_transaction
+from newswatch.store.definitions import on_topic_count
 from newswatch.store.rows import fields_row, row_to_article
 from newswatch.topic import Topic, judge_article
 
@@ -16,8 +17,10 @@ JUDGED = ("relevance", "on_topic", "matched", "topics")  # the columns a judgeme
 
 def rescore_topics(db: Database, topics: list[Topic]) -> dict[str, int]:
     """Score every stored article again, as a crawl would; return how many were scored, how
-    many are on the topic before and after, and how many changed side."""
-    counts = {"scored": 0, "on_topic_before": 0, "on_topic_after": 0, "changed": 0}
+    many are on the topic before and after (on-topic articles as newswatch.store.definitions
+    counts them: copies left out), and how many articles changed side."""
+    counts = {"scored": 0, "on_topic_before": on_topic_count(db), "on_topic_after": 0}
+    counts["changed"] = 0
     with write_transaction(db):
         cursor = db.execute("SELECT * FROM articles")
         columns = [c[0] for c in cursor.description]
@@ -32,7 +35,6 @@ def rescore_topics(db: Database, topics: list[Topic]) -> dict[str, int]:
             )
             save_topics(db, article)
             counts["scored"] += 1
-            counts["on_topic_before"] += before
-            counts["on_topic_after"] += article.on_topic
             counts["changed"] += before != article.on_topic
+        counts["on_topic_after"] = on_topic_count(db)
     return counts
