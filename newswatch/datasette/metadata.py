@@ -111,6 +111,13 @@ QUERIES = {
 }
 
 
+STORY_COLUMNS = {
+    "on_topic": "1 when an on-topic article (an original, not a copy) is among its articles.",
+    "joined": "When newswatch first saw the latest outlet or language to join the story (UTC; "
+    "seed documents left out): the feed entry's updated time.",
+}
+
+
 def build_metadata(database: str = "newswatch") -> dict:
     docs = field_docs()
     article_columns = {
@@ -141,8 +148,9 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "columns": article_columns,
                     },
                     "on_topic_articles": {
-                        "description": "On-topic articles, each copy folded into its first-seen "
-                        "article (copies counts them). Start here.",
+                        "description": "On-topic articles: originals at or above the topic's "
+                        "threshold, each copy folded into its first-seen article (copies counts "
+                        "them). Every on-topic count newswatch prints counts these. Start here.",
                         "sort_desc": "first_seen",
                         "facets": ARTICLE_FACETS,
                         "columns": {**article_columns, "copies": "Copies at other URLs."},
@@ -153,6 +161,15 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "(UTC).",
                         "sort_desc": "last_published",
                         "facets": ["outlets", "languages", "on_topic"],
+                        "columns": STORY_COLUMNS,
+                    },
+                    "on_topic_stories": {
+                        "description": "The stories on the topic: an on-topic article among "
+                        "them and a report that a crawl or an import found. The feed has one "
+                        "entry for each.",
+                        "sort_desc": "joined",
+                        "facets": ["outlets", "languages"],
+                        "columns": STORY_COLUMNS,
                     },
                     "article_versions": {
                         "description": "Earlier texts of updated articles, and when each was seen.",
