@@ -32,10 +32,17 @@ QUERIES = {
     "search": {
         "title": "Search articles, in any grammatical case",
         "description": "Full-text search over title, lead and text that finds a word in every "
-        "form: Росією finds Росії and Росія, переговорів finds переговори.",
-        "sql": "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, a.url "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH nw_search(:q) ORDER BY a.published_utc DESC",
+        "form: Росією finds Росії and Росія, переговорів finds переговори. One row per "
+        "original: its copies at other URLs are counted and listed in its row.",
+        "sql": "WITH hits AS (SELECT a.id, a.duplicate_of FROM articles_fts "
+        "JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH nw_search(:q)) "
+        "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, "
+        "(SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id) AS copies, "
+        "(SELECT group_concat(coalesce(c.outlet, '?') || ': ' || coalesce(c.url, c.id), "
+        "char(10)) FROM articles c WHERE c.duplicate_of = a.id) AS copies_at, a.url "
+        "FROM articles a WHERE a.id IN (SELECT coalesce(duplicate_of, id) FROM hits) "
+        "ORDER BY a.published_utc DESC",
     },
     "new_on_topic_since": {
         "title": "New on-topic articles since a date",
