@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import markupsafe
+
 from datasette import hookimpl
 
 ARTICLE_TABLES = ("articles", "on_topic_articles")
@@ -35,7 +36,9 @@ LIST_COLUMNS = (
 def only_columns(display_columns, display_rows, names=LIST_COLUMNS):
     """Datasette's columns and rendered rows cut down to `names`, in that order."""
     order = {name: i for i, name in enumerate(names)}
-    columns = sorted((c for c in display_columns if c["name"] in order), key=lambda c: order[c["name"]])
+    columns = sorted(
+        (c for c in display_columns if c["name"] in order), key=lambda c: order[c["name"]]
+    )
     rows = [
         sorted((cell for cell in row if cell["column"] in order), key=lambda c: order[c["column"]])
         for row in display_rows
@@ -80,8 +83,7 @@ async def article_relations(db, article: dict) -> dict:
         f"SELECT {ARTICLE_FIELDS} FROM articles WHERE id = ?", [article["duplicate_of"]]
     )
     copies = await rows(
-        f"SELECT {ARTICLE_FIELDS} FROM articles WHERE duplicate_of = ? "
-        "ORDER BY first_seen",
+        f"SELECT {ARTICLE_FIELDS} FROM articles WHERE duplicate_of = ? ORDER BY first_seen",
         [article["id"]],
     )
     editions = await rows(
@@ -115,8 +117,7 @@ async def story_headlines(db, story_ids) -> dict[str, str]:
     if not ids:
         return {}
     result = await db.execute(
-        "SELECT id, title, source_file FROM articles WHERE id IN "
-        "(SELECT value FROM json_each(?))",
+        "SELECT id, title, source_file FROM articles WHERE id IN (SELECT value FROM json_each(?))",
         [json.dumps(ids)],
     )
     return {row["id"]: article_title(row["title"], row["source_file"]) for row in result.rows}
