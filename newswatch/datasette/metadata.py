@@ -9,7 +9,9 @@ works; `newswatch serve` builds it for whatever the database file is called.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -187,10 +189,17 @@ def build_metadata(database: str = "newswatch") -> dict:
     }
 
 
-def write_metadata(path: Path, database: str) -> Path:
-    path.write_text(
-        json.dumps(build_metadata(database), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+def write_metadata(folder: Path, database: str) -> Path:
+    """Write the metadata for `database` into `folder`, named by its content: a server of
+    another newswatch version (another worktree, an upgrade) sharing the folder never
+    overwrites the file this one reads."""
+    text = json.dumps(build_metadata(database), ensure_ascii=False, indent=2) + "\n"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = folder / f"datasette-metadata-{database}-{digest}.json"
+    if not path.exists():
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # whole or absent, even with two servers starting at once
     return path
 
 
