@@ -109,6 +109,7 @@ def test_an_article_page_reads_like_an_article(chromium, server, demo_db):
     )
     assert "<strong>On the topic</strong>" in article and "relevance 1.00" in article
     assert "<li><strong>talks</strong> (west_russia_talks): title 1" in article
+    assert "<li><strong>what the model weighed most</strong>" in article
     # the body in its paragraphs, as stored
     stored = json.loads(
         urllib.request.urlopen(f"{server}/articles/{GENEVA}.json?_shape=array").read()
@@ -171,7 +172,9 @@ def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(chromi
     results = between(page, "<tbody>", "</tbody>")
     assert results.count("<tr") == 1  # the original; its copy folded into its row
     assert f'<a href="/demo/articles/{ENVOY_PRAVDA}">Макрон і Мерц' in results
-    assert "https://www.eurointegration.com.ua/news/2026/11/20/7239415/" in results
+    copies_at = between(results, '<ul class="copies-at">', "</ul>")
+    assert f'<a href="/demo/articles/{ENVOY_COPY}">copy in pravda</a>' in copies_at
+    assert "https://www.eurointegration.com.ua/news/2026/11/20/7239415/" in copies_at
     assert re.search(r'class="col-copies">\s*1\s*<', results)
 
 

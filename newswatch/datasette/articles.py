@@ -51,6 +51,9 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
 
 
+MATCHED_LABELS = {"features": "what the model weighed most"}
+
+
 def matched_concepts(matched: str | None) -> list[tuple[str, str, str]]:
     """`matched` JSON as (topic, concept, where) rows: where is "title 1, text 3"."""
     try:
@@ -58,7 +61,11 @@ def matched_concepts(matched: str | None) -> list[tuple[str, str, str]]:
     except ValueError:
         return []
     return [
-        (topic, concept, ", ".join(f"{field} {hits}" for field, hits in fields.items()))
+        (
+            topic,
+            MATCHED_LABELS.get(concept, concept),
+            ", ".join(f"{field} {hits}" for field, hits in fields.items()),
+        )
         for topic, concepts in (topics or {}).items()
         for concept, fields in (concepts or {}).items()
     ]
@@ -160,6 +167,20 @@ def _article_link(datasette, database: str, article_id: str, text: str) -> marku
     return markupsafe.Markup('<a href="{}">{}</a>').format(href, text)
 
 
+def copies_list(datasette, database: str, copies_at: str) -> markupsafe.Markup:
+    """The `search` query's copies_at ("id outlet url", a line a copy) as a list of links."""
+    items = []
+    for line in copies_at.splitlines():
+        article_id, outlet, url = (line.split(" ", 2) + ["", ""])[:3]
+        item = _article_link(datasette, database, article_id, f"copy in {outlet}")
+        if url:
+            item += markupsafe.Markup(': <a href="{0}">{0}</a>').format(url)
+        items.append(markupsafe.Markup("<li>{}</li>").format(item))
+    return markupsafe.Markup('<ul class="copies-at">{}</ul>').format(
+        markupsafe.Markup("").join(items)
+    )
+
+
 @hookimpl(specname="render_cell")
 def article_cell(row, value, column, table, database, datasette):
     """A title links to its article; a story or an original shows its headline."""
@@ -167,6 +188,8 @@ def article_cell(row, value, column, table, database, datasette):
     if column == "title" and "id" in keys and table in (None, *ARTICLE_TABLES):
         source_file = row["source_file"] if "source_file" in keys else None
         return _article_link(datasette, database, row["id"], article_title(value, source_file))
+    if column == "copies_at" and table is None and value:
+        return copies_list(datasette, database, value)
     if column in ("story_id", "duplicate_of") and table in ARTICLE_TABLES and value:
 
         async def headline():

@@ -41,8 +41,9 @@ QUERIES = {
         "WHERE articles_fts MATCH nw_search(:q)) "
         "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, "
         "(SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id) AS copies, "
-        "(SELECT group_concat(coalesce(c.outlet, '?') || ': ' || coalesce(c.url, c.id), "
-        "char(10)) FROM articles c WHERE c.duplicate_of = a.id) AS copies_at, a.url "
+        "(SELECT group_concat(c.id || ' ' || coalesce(c.outlet, '-') || ' ' "
+        "|| coalesce(c.url, ''), char(10)) FROM articles c WHERE c.duplicate_of = a.id) "
+        "AS copies_at, a.url "
         "FROM articles a WHERE a.id IN (SELECT coalesce(duplicate_of, id) FROM hits) "
         "ORDER BY a.published_utc DESC",
     },
