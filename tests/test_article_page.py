@@ -103,11 +103,15 @@ def test_an_article_page_reads_like_an_article(chromium, server, demo_db):
     article = between(page, "<article", "</article>")
     assert re.search(r"<h1[^>]*>Lavrov, Rubio Hold Four-Hour Talks in Geneva", article)
     assert '<strong class="article-outlet">sputnik</strong>' in article
-    assert '<time datetime="2026-11-19T17:48:00+00:00">' in article
+    assert '<time datetime="2026-11-19T17:48:00+00:00">2026-11-19 17:48 (+00:00)</time>' in article
     assert (
         'class="article-original" href="https://sputnikglobe.com/20261119/lavrov-rubio' in article
     )
-    assert "<strong>On the topic</strong>" in article and "relevance 1.00" in article
+    summary = between(article, '<details class="article-relevance">', "</summary>")
+    assert (
+        "<strong>On the topic</strong>:" in summary
+        and "relevance 1.00; matched contact," in summary
+    )
     assert "<li><strong>talks</strong> (west_russia_talks): title 1" in article
     assert "<li><strong>what the model weighed most</strong>" in article
     # the body in its paragraphs, as stored

@@ -13,6 +13,8 @@ package entry point `newswatch-articles`; its templates are in templates/):
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import markupsafe
 
@@ -69,6 +71,17 @@ def matched_concepts(matched: str | None) -> list[tuple[str, str, str]]:
         for topic, concepts in (topics or {}).items()
         for concept, fields in (concepts or {}).items()
     ]
+
+
+def readable_time(published: str | None) -> str:
+    """2026-11-19T17:48:00+03:00 as "2026-11-19 17:48 (+03:00)"; anything else as it is."""
+    try:
+        moment = datetime.fromisoformat(published if "T" in (published or "") else "")
+    except ValueError:
+        return published or ""
+    offset = moment.strftime("%z")
+    offset = f" ({offset[:3]}:{offset[3:]})" if offset else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + offset
 
 
 def article_title(title: str | None, source_file: str | None = None) -> str:
@@ -157,6 +170,7 @@ def article_template_vars(template, database, table, datasette):
         "paragraphs": paragraphs,
         "matched_concepts": matched_concepts,
         "article_title": article_title,
+        "readable_time": readable_time,
         "article_relations": relations,
         "label_story_facet": label_facets,
     }
@@ -174,7 +188,7 @@ def copies_list(datasette, database: str, copies_at: str) -> markupsafe.Markup:
         article_id, outlet, url = (line.split(" ", 2) + ["", ""])[:3]
         item = _article_link(datasette, database, article_id, f"copy in {outlet}")
         if url:
-            item += markupsafe.Markup(': <a href="{0}">{0}</a>').format(url)
+            item += markupsafe.Markup(' at <a href="{}">{}</a>').format(url, urlsplit(url).netloc)
         items.append(markupsafe.Markup("<li>{}</li>").format(item))
     return markupsafe.Markup('<ul class="copies-at">{}</ul>').format(
         markupsafe.Markup("").join(items)

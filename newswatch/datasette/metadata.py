@@ -39,11 +39,11 @@ QUERIES = {
         "sql": "WITH hits AS (SELECT a.id, a.duplicate_of FROM articles_fts "
         "JOIN articles a ON a.rowid = articles_fts.rowid "
         "WHERE articles_fts MATCH nw_search(:q)) "
-        "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, "
+        "SELECT a.title, a.outlet, a.language, a.date, a.on_topic, "
         "(SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id) AS copies, "
         "(SELECT group_concat(c.id || ' ' || coalesce(c.outlet, '-') || ' ' "
         "|| coalesce(c.url, ''), char(10)) FROM articles c WHERE c.duplicate_of = a.id) "
-        "AS copies_at, a.url "
+        "AS copies_at, a.url, a.id "
         "FROM articles a WHERE a.id IN (SELECT coalesce(duplicate_of, id) FROM hits) "
         "ORDER BY a.published_utc DESC",
     },
