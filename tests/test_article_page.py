@@ -173,6 +173,7 @@ def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(chromi
     assert form and form[1] == "/demo/search" and 'name="q"' in form[2]
     # What submitting it gives: the genitive Мерца finds the title's nominative Мерц
     page = dom(chromium, f"{server}/search?" + urllib.parse.urlencode({"q": "Мерца"}))
+    assert "td.col-title { min-width: 22em; }" in page  # the headline is not squeezed
     results = between(page, "<tbody>", "</tbody>")
     assert results.count("<tr") == 1  # the original; its copy folded into its row
     assert f'<a href="/demo/articles/{ENVOY_PRAVDA}">Макрон і Мерц' in results
