@@ -156,6 +156,7 @@ def test_the_articles_table_page_is_light_and_reads_title_first(chromium, server
     facet = between(page, 'data-column="story_id"', "</ul>")
     assert "Lavrov, Rubio Hold Four-Hour Talks in Geneva" in facet
     assert not re.search(r">\s*[0-9a-f]{16}\s*<", facet)
+    assert facet.count("<li") == 8 + 1  # eight stories, then "…" for the others
 
 
 def test_the_exports_keep_every_column(server):

@@ -29,6 +29,7 @@ HIDDEN = (
     "edition_keys",
 )
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
+ARTICLE_FACET_SIZE = 8  # the articles come into view without scrolling past every story
 
 QUERIES = {
     "search": {
@@ -136,6 +137,7 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "article (duplicate_of).",
                         "sort_desc": "first_seen",
                         "facets": ARTICLE_FACETS,
+                        "facet_size": ARTICLE_FACET_SIZE,
                         "label_column": "title",
                         "columns": article_columns,
                     },
@@ -144,6 +146,7 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "article (copies counts them). Start here.",
                         "sort_desc": "first_seen",
                         "facets": ARTICLE_FACETS,
+                        "facet_size": ARTICLE_FACET_SIZE,
                         "columns": {**article_columns, "copies": "Copies at other URLs."},
                     },
                     "stories": {
