@@ -187,6 +187,8 @@ def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(chromi
 def test_other_tables_keep_datasettes_own_page(chromium, server):
     page = dom(chromium, f"{server}/crawls")
     assert 'data-column="started"' in page and 'class="column-notes"' not in page
+    row = urllib.request.urlopen(f"{server}/crawls/1").read().decode()
+    assert "crawls: 1</h1>" in row and "newswatch-article" not in row
 
 
 def test_a_screenshot_of_an_article_page(chromium, server, tmp_path):
