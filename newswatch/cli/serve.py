@@ -33,13 +33,12 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
 
     path = resolve_db_path(db_path)
     _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
-    name = f"datasette-metadata-{path.stem}.json"
     try:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        metadata = write_metadata(folder / name, path.stem)
+        metadata = write_metadata(folder, path.stem)
     except OSError:
-        metadata = write_metadata(Path(tempfile.mkdtemp(prefix="newswatch-")) / name, path.stem)
+        metadata = write_metadata(Path(tempfile.mkdtemp(prefix="newswatch-")), path.stem)
     command = [
         sys.executable,
         "-m",

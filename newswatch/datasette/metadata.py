@@ -9,7 +9,9 @@ works; `newswatch serve` builds it for whatever the database file is called.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,15 +32,24 @@ HIDDEN = (
 # A story's reports in the order they were published (in UTC; an undated one when first seen).
 _PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
+ARTICLE_FACET_SIZE = 8  # the articles come into view without scrolling past every story
 
 QUERIES = {
     "search": {
         "title": "Search articles, in any grammatical case",
         "description": "Full-text search over title, lead and text that finds a word in every "
-        "form: Росією finds Росії and Росія, переговорів finds переговори.",
-        "sql": "SELECT a.id, a.date, a.outlet, a.language, a.title, a.on_topic, a.url "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "WHERE articles_fts MATCH nw_search(:q) ORDER BY a.published_utc DESC",
+        "form: Росією finds Росії and Росія, переговорів finds переговори. One row per "
+        "original: its copies at other URLs are counted and listed in its row.",
+        "sql": "WITH hits AS (SELECT a.id, a.duplicate_of FROM articles_fts "
+        "JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH nw_search(:q)) "
+        "SELECT a.title, a.outlet, a.language, a.date, a.on_topic, "
+        "(SELECT count(*) FROM articles c WHERE c.duplicate_of = a.id) AS copies, "
+        "(SELECT group_concat(c.id || ' ' || coalesce(c.outlet, '-') || ' ' "
+        "|| coalesce(c.url, ''), char(10)) FROM articles c WHERE c.duplicate_of = a.id) "
+        "AS copies_at, a.url, a.id "
+        "FROM articles a WHERE a.id IN (SELECT coalesce(duplicate_of, id) FROM hits) "
+        "ORDER BY a.published_utc DESC",
     },
     "new_on_topic_since": {
         "title": "New on-topic articles since a date",
@@ -144,6 +155,7 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "article (duplicate_of).",
                         "sort_desc": "first_seen",
                         "facets": ARTICLE_FACETS,
+                        "facet_size": ARTICLE_FACET_SIZE,
                         "label_column": "title",
                         "columns": article_columns,
                     },
@@ -153,6 +165,7 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "them). Every on-topic count newswatch prints counts these. Start here.",
                         "sort_desc": "first_seen",
                         "facets": ARTICLE_FACETS,
+                        "facet_size": ARTICLE_FACET_SIZE,
                         "columns": {**article_columns, "copies": "Copies at other URLs."},
                     },
                     "stories": {
@@ -208,10 +221,17 @@ def build_metadata(database: str = "newswatch") -> dict:
     }
 
 
-def write_metadata(path: Path, database: str) -> Path:
-    path.write_text(
-        json.dumps(build_metadata(database), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+def write_metadata(folder: Path, database: str) -> Path:
+    """Write the metadata for `database` into `folder`, named by its content: a server of
+    another newswatch version (another worktree, an upgrade) sharing the folder never
+    overwrites the file this one reads."""
+    text = json.dumps(build_metadata(database), ensure_ascii=False, indent=2) + "\n"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = folder / f"datasette-metadata-{database}-{digest}.json"
+    if not path.exists():
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # whole or absent, even with two servers starting at once
     return path
 
 
