@@ -116,7 +116,9 @@ def outlet_day_chart(slots: list[DaySlot], outlets: list[str]) -> str:
         for v in sorted({0, peak // 2, peak})
     )
     axis = f'<line x1="{left}" y1="{baseline}" x2="{x:.1f}" y2="{baseline}" stroke="#333"/>'
-    return _svg(x + 10, height, "On-topic articles per outlet per day", axis + ticks + "".join(parts))
+    return _svg(
+        x + 10, height, "On-topic articles per outlet per day", axis + ticks + "".join(parts)
+    )
 
 
 def _utc(value: str) -> datetime:
