@@ -125,28 +125,44 @@ def _utc(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def story_spread_chart(reports: list[dict]) -> str:
+@dataclass(frozen=True)
+class SpreadLayout:
+    width: int
+    row_height: int
+    left: int  # room for the outlet names (none when 0)
+    dot: int
+    labelled: bool  # outlet names and the time axis written out
+
+
+FULL_SPREAD = SpreadLayout(width=760, row_height=22, left=130, dot=6, labelled=True)
+# The desk's thumbnail: the same rows and times, no words.
+SMALL_SPREAD = SpreadLayout(width=180, row_height=8, left=4, dot=3, labelled=False)
+
+
+def story_spread_chart(reports: list[dict], layout: SpreadLayout = FULL_SPREAD) -> str:
     """The story's reports as dots: a row per outlet (all five, so that silence shows), time
     across, from the first dated report to the last. A copy is a hollow dot; undated reports
     are left out of the picture (the list beside it has them)."""
     dated = [r for r in reports if r.get("published_utc") and r.get("outlet")]
     rows = list(OUTLETS) + sorted({r["outlet"] for r in dated if r["outlet"] not in OUTLETS})
-    row_height, left, right, top, bottom = 22, 130, 20, 10, 34
-    width, height = 760, top + row_height * len(rows) + bottom
+    row_height, left, top = layout.row_height, layout.left, layout.dot + 2
+    bottom = 30 if layout.labelled else top
+    width, height = layout.width, top + row_height * len(rows) + bottom
     times = [_utc(r["published_utc"]) for r in dated]
     start, end = (min(times), max(times)) if times else (None, None)
     span = max(((end - start).total_seconds() if times else 0), 1.0)
-    pad = 10  # keeps the first and the last dot inside the picture
-    plot = width - left - right - 2 * pad
+    pad = layout.dot + 4  # keeps the first and the last dot inside the picture
+    plot = width - left - 2 * pad
     parts = []
     for i, outlet in enumerate(rows):
         y = top + row_height * i + row_height / 2
         name = OUTLETS[outlet].title if outlet in OUTLETS else outlet
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
-            f"{html.escape(name)}</text>"
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#eee"/>'
-        )
+        if layout.labelled:
+            parts.append(
+                f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+                f"{html.escape(name)}</text>"
+            )
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="#e4e4e4"/>')
     for report, when in zip(dated, times, strict=True):
         y = top + row_height * rows.index(report["outlet"]) + row_height / 2
         x = left + pad + plot * ((when - start).total_seconds() / span if len(times) > 1 else 0.5)
@@ -155,16 +171,16 @@ def story_spread_chart(reports: list[dict]) -> str:
             report.get("title") or ""
         )
         parts.append(
-            f'<circle class="report" cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{fill}" '
-            f'stroke="{colour(report["outlet"])}" stroke-width="2">'
+            f'<circle class="report" cx="{x:.1f}" cy="{y:.1f}" r="{layout.dot}" fill="{fill}" '
+            f'stroke="{colour(report["outlet"])}" stroke-width="{layout.dot / 3:.1f}">'
             f"<title>{html.escape(tip)}</title></circle>"
         )
-    if times:
+    if times and layout.labelled:
         baseline = top + row_height * len(rows) + 4
         hours = (end - start).total_seconds() / 3600
         parts.append(
             f'<text x="{left}" y="{baseline + 14}" font-size="10">{start:%Y-%m-%d %H:%M} UTC'
-            f'</text><text x="{width - right}" y="{baseline + 14}" font-size="10" '
+            f'</text><text x="{width}" y="{baseline + 14}" font-size="10" '
             f'text-anchor="end">{end:%Y-%m-%d %H:%M} UTC (+{hours:.1f} h)</text>'
         )
     return _svg(width, height, "The story's reports by outlet and time", "".join(parts))

@@ -73,7 +73,7 @@ def test_the_index_page_is_the_desk_of_on_topic_stories_newest_first(demo_store)
     assert [r["headline"][:20] for r in rows] == ["Macron, Merz call fo", "Rubio and Lavrov Hol"]
     envoy, geneva = rows
     assert envoy["link"] == "/story/" + story_id(demo_store, "Macron, Merz Propose")
-    headline, broke, first, outlets, languages, reports = envoy["cells"]
+    headline, broke, first, outlets, languages, reports, _spread = envoy["cells"]
     assert broke == "2026-11-20 11:30" and first == "UNIAN"
     assert set(outlets.split(", ")) == TITLES
     assert languages == "en, uk" and reports == "5 +1 copy"  # the eurointegration re-post
@@ -83,7 +83,15 @@ def test_the_index_page_is_the_desk_of_on_topic_stories_newest_first(demo_store)
         geneva["cells"][3],
         "en, uk, ru",
         "6",
+        geneva["cells"][6],
     ]
+
+
+def test_each_story_on_the_desk_has_a_thumbnail_of_its_spread(demo_store):
+    spreads = tree(demo_store, "/").cssselect("tr.story td.spread svg")
+    # A dot per dated report, copies included: 5 reports and a copy, then 6 reports.
+    assert [len(svg.cssselect("circle.report")) for svg in spreads] == [6, 6]
+    assert all(len(svg.cssselect("line")) == len(OUTLETS) for svg in spreads)
 
 
 def test_the_desk_is_a_canned_query_too(demo_store):

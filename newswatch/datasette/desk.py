@@ -11,7 +11,13 @@ from datetime import date
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from newswatch.charts import COLOURS, day_slots, outlet_day_chart, story_spread_chart
+from newswatch.charts import (
+    COLOURS,
+    SMALL_SPREAD,
+    day_slots,
+    outlet_day_chart,
+    story_spread_chart,
+)
 from newswatch.datasette.metadata import QUERIES
 from newswatch.outlets import OUTLETS
 from newswatch.report import coverage
@@ -71,6 +77,10 @@ class Desk:
 
     def spread_chart(self, reports: list[dict]) -> Markup:
         return Markup(story_spread_chart(reports))
+
+    async def small_spread_chart(self, story_id: str) -> Markup:
+        """The desk's thumbnail of a story's spread over outlets and time."""
+        return Markup(story_spread_chart(await self.reports(story_id), SMALL_SPREAD))
 
 
 async def desk_for(datasette, template: str) -> dict:
