@@ -166,14 +166,20 @@ def story_spread_chart(reports: list[dict], layout: SpreadLayout = FULL_SPREAD) 
     for report, when in zip(dated, times, strict=True):
         y = top + row_height * rows.index(report["outlet"]) + row_height / 2
         x = left + pad + plot * ((when - start).total_seconds() / span if len(times) > 1 else 0.5)
-        fill = "white" if report.get("duplicate_of") else colour(report["outlet"])
+        copy = bool(report.get("duplicate_of"))
+        fill = "white" if copy else colour(report["outlet"])
+        ring = (
+            f' stroke="{colour(report["outlet"])}" stroke-width="{layout.dot / 3:.1f}"'
+            if copy or layout.labelled
+            else ""
+        )
         tip = f"{report['outlet']}, {report['language']}, {report['published_utc']} UTC: " + (
             report.get("title") or ""
         )
+        tip = f"<title>{html.escape(tip)}</title>" if layout.labelled else ""  # light thumbnails
         parts.append(
-            f'<circle class="report" cx="{x:.1f}" cy="{y:.1f}" r="{layout.dot}" fill="{fill}" '
-            f'stroke="{colour(report["outlet"])}" stroke-width="{layout.dot / 3:.1f}">'
-            f"<title>{html.escape(tip)}</title></circle>"
+            f'<circle class="report" cx="{x:.1f}" cy="{y:.1f}" r="{layout.dot}" '
+            f'fill="{fill}"{ring}>{tip}</circle>'
         )
     if times and layout.labelled:
         baseline = top + row_height * len(rows) + 4
