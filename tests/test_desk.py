@@ -17,8 +17,10 @@ from lxml import html as lxml_html
 from support.browser import chromium, serving
 
 from newswatch.charts import day_slots, outlet_day_chart, story_spread_chart
+from newswatch.datasette import desk as desk_module
 from newswatch.datasette.metadata import build_metadata
 from newswatch.outlets import OUTLETS
+from newswatch.store import open_store
 
 TITLES = {o.title for o in OUTLETS.values()}
 
@@ -87,6 +89,21 @@ def test_the_index_page_is_the_desk_of_on_topic_stories_newest_first(demo_store)
     ]
 
 
+def test_the_desk_shows_the_newest_stories_and_says_how_many_there_are(demo_store, monkeypatch):
+    monkeypatch.setattr(desk_module, "DESK_ROWS", 1)
+    doc = tree(demo_store, "/")
+    assert [r["headline"][:20] for r in desk_rows(doc)] == ["Macron, Merz call fo"]
+    assert text(doc.cssselect(".desk p")[0]).startswith("The newest 1 of 2 stories")
+
+
+def test_a_store_without_stories_says_how_to_get_some(tmp_path):
+    empty = tmp_path / "newswatch.db"
+    open_store(empty).close()
+    doc = tree(empty, "/")
+    assert not doc.cssselect("tr.story")
+    assert "No on-topic story yet" in text(doc.cssselect(".desk")[0])
+
+
 def test_each_story_on_the_desk_has_a_thumbnail_of_its_spread(demo_store):
     spreads = tree(demo_store, "/").cssselect("tr.story td.spread svg")
     # A dot per dated report, copies included: 5 reports and a copy, then 6 reports.
@@ -122,6 +139,7 @@ def test_a_story_page_lists_its_reports_in_time_order(demo_store):
     metas = [text(r.cssselect(".meta")[0]) for r in reports]
     times = [m.split(" · ")[2] for m in metas]
     assert len(reports) == 6 and times == sorted(times)
+    assert "2026-11-19 17:48:00 UTC (+1.9 h)" in metas[-1]  # Sputnik, last, 1.9 h after UNIAN
     assert metas[0].startswith("UNIAN · ru · 2026-11-19 15:55:00 UTC")
     assert [m.split(" · ")[0] for m in metas] == [
         "UNIAN",

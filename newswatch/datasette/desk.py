@@ -24,6 +24,7 @@ from newswatch.report import coverage
 
 DESK_TEMPLATES = {"index.html"}
 CHART_DAYS = 30
+DESK_ROWS = 50  # stories on the desk; the canned query `desk` has them all
 
 
 async def store_database(datasette) -> str | None:
@@ -48,7 +49,13 @@ class Desk:
         return [dict(row) for row in result.rows]
 
     async def stories(self) -> list[dict]:
-        return await self.query("desk")
+        """The desk's newest DESK_ROWS stories."""
+        sql = f"SELECT * FROM ({QUERIES['desk']['sql']}) LIMIT :limit"
+        return [dict(row) for row in (await self._db.execute(sql, {"limit": DESK_ROWS})).rows]
+
+    async def story_count(self) -> int:
+        sql = f"SELECT count(*) FROM ({QUERIES['desk']['sql']})"
+        return (await self._db.execute(sql)).rows[0][0]
 
     async def story(self, story_id: str) -> dict | None:
         found = await self.query("story", story_id=story_id)

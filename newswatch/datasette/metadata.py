@@ -64,10 +64,13 @@ QUERIES = {
     },
     "story_reports": {
         "title": "A story's reports in time order",
-        "description": "Every report of the story :story_id, the first published first (UTC); "
-        "duplicate_of marks a copy of another report at another URL.",
-        "sql": "SELECT id, outlet, language, published, published_utc, title, url, lead, "
-        "duplicate_of, on_topic FROM articles WHERE story_id = :story_id "
+        "description": "Every report of the story :story_id, the first published first (UTC), "
+        "with the hours since the first report; duplicate_of marks a copy of another report "
+        "at another URL.",
+        "sql": "SELECT id, outlet, language, published, published_utc, "
+        "round((julianday(published_utc) - julianday((SELECT min(f.published_utc) "
+        "FROM articles f WHERE f.story_id = :story_id))) * 24, 1) AS hours_after_first, "
+        "title, url, lead, duplicate_of, on_topic FROM articles WHERE story_id = :story_id "
         "ORDER BY published_utc IS NULL, published_utc, first_seen",
     },
     "search": {
