@@ -22,7 +22,7 @@ from newswatch.datasette.metadata import QUERIES
 from newswatch.outlets import OUTLETS
 from newswatch.report import coverage
 
-DESK_TEMPLATES = {"index.html"}
+DESK_TEMPLATES = ("index.html", "pages/story/")  # the templates given `desk`
 CHART_DAYS = 30
 DESK_ROWS = 50  # stories on the desk; the canned query `desk` has them all
 
@@ -44,18 +44,20 @@ class Desk:
         self.outlets = {name: outlet.title for name, outlet in OUTLETS.items()}
         self.colours = COLOURS
 
+    async def _rows(self, sql: str, **params) -> list[dict]:
+        return [dict(row) for row in (await self._db.execute(sql, params)).rows]
+
     async def query(self, name: str, **params) -> list[dict]:
-        result = await self._db.execute(QUERIES[name]["sql"], params)
-        return [dict(row) for row in result.rows]
+        """The rows of newswatch's canned query `name`."""
+        return await self._rows(QUERIES[name]["sql"], **params)
 
     async def stories(self) -> list[dict]:
         """The desk's newest DESK_ROWS stories."""
-        sql = f"SELECT * FROM ({QUERIES['desk']['sql']}) LIMIT :limit"
-        return [dict(row) for row in (await self._db.execute(sql, {"limit": DESK_ROWS})).rows]
+        return await self._rows(f"SELECT * FROM ({QUERIES['desk']['sql']}) LIMIT :n", n=DESK_ROWS)
 
     async def story_count(self) -> int:
-        sql = f"SELECT count(*) FROM ({QUERIES['desk']['sql']})"
-        return (await self._db.execute(sql)).rows[0][0]
+        rows = await self._rows(f"SELECT count(*) AS n FROM ({QUERIES['desk']['sql']})")
+        return rows[0]["n"]
 
     async def story(self, story_id: str) -> dict | None:
         found = await self.query("story", story_id=story_id)
@@ -91,7 +93,7 @@ class Desk:
 
 
 async def desk_for(datasette, template: str) -> dict:
-    if template not in DESK_TEMPLATES and not template.startswith("pages/story/"):
+    if not template.startswith(DESK_TEMPLATES):
         return {}
     database = await store_database(datasette)
     return {"desk": Desk(datasette, database)} if database else {}
