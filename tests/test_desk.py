@@ -111,6 +111,17 @@ def test_each_story_on_the_desk_has_a_thumbnail_of_its_spread(demo_store):
     assert all(len(svg.cssselect("line")) == len(OUTLETS) for svg in spreads)
 
 
+@pytest.mark.parametrize("path", ["/", "/story/{geneva}"])
+def test_the_desk_and_a_story_page_load_nothing_from_elsewhere(demo_store, path):
+    """Everything works offline: no script, style sheet or image from another host."""
+    doc = tree(demo_store, path.format(geneva=story_id(demo_store, "Lavrov, Rubio Hold")))
+    loaded = [e.get("src") for e in doc.cssselect("script[src], img[src]")] + [
+        e.get("href") for e in doc.cssselect("link[href]") if e.get("rel") != "alternate"
+    ]  # an alternate link names the page's JSON; nothing loads it
+    assert loaded and all(url.startswith("/") for url in loaded), loaded
+    assert doc.cssselect(".chart svg")
+
+
 def test_the_desk_is_a_canned_query_too(demo_store):
     response = page(demo_store, "/demo/desk.json?_shape=array")
     assert [r["headline"][:20] for r in response.json()] == [
