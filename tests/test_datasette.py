@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import NOW, REPO, run_newswatch
+from conftest import NOW, run_newswatch
 from datasette.app import Datasette
+from support.browser import chromium, serving
 
 from newswatch.datasette.metadata import METADATA_FILE, build_metadata
 from newswatch.items import Article
@@ -160,66 +156,18 @@ def test_report_charts_on_topic_articles_per_outlet_per_day(store, tmp_path):
     assert "<td>2026-11-19</td>" in page
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_end_to_end_in_headless_chromium(store, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have chromium (.ci/run installs Debian's package)")
-        pytest.skip(
-            "NOT RUN: the browser test needs Debian's Chromium; install it with "
-            "`apt-get install chromium` (CI installs it and fails without it)"
-        )
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(store), "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        url = f"http://127.0.0.1:{port}/newswatch/articles?_search=Женеві"
-        flags = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-        ]
-        dom = subprocess.run(
-            [chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
-        )
-        assert "rows where search matches" in dom.stdout
-        assert "Тестова новина" in dom.stdout
-        shot = tmp_path / "datasette-search.png"  # as docs/datasette-search.png shows
-        subprocess.run(
-            [chromium, *flags, "--window-size=1280,2600", f"--screenshot={shot}", url],
-            capture_output=True,
-            timeout=120,
-        )
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    browser = chromium(tmp_path / "profile")
+    with serving(store) as base:
+        url = f"{base}/newswatch/articles?_search=Женеві"
+        dom = browser.dom(url)
+        assert "rows where search matches" in dom
+        assert "Тестова новина" in dom
+        shot = browser.screenshot(url, tmp_path / "datasette-search.png", "1280,2600")
+        assert shot.stat().st_size > 20_000
     # The server was the process itself (not a child left behind): the port is free again.
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=1).close()
 
 
 @pytest.fixture

@@ -34,7 +34,51 @@ _PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 ARTICLE_FACET_SIZE = 8  # the articles come into view without scrolling past every story
 
+# The analyst's desk and the story page read these (newswatch/datasette/desk.py), and they are
+# canned queries too (/<db>/desk.json, .csv). A story as they show it, in one definition over
+# the `stories` and `on_topic_articles` views: a headline (the first English report's, else the
+# story's own), when it broke, the first outlet, its outlets and languages, reports and copies.
+FIRST_OUTLET_SQL = (
+    "(SELECT a.outlet FROM articles a WHERE a.story_id = s.story_id "
+    "AND a.published_utc IS NOT NULL ORDER BY a.published_utc LIMIT 1)"
+)
+STORY_SQL = (
+    "SELECT s.story_id, coalesce((SELECT e.title FROM articles e "
+    "WHERE e.story_id = s.story_id AND e.language = 'en' AND e.title IS NOT NULL "
+    "ORDER BY e.published_utc IS NULL, e.published_utc LIMIT 1), s.title, "
+    "(SELECT t.title FROM articles t WHERE t.story_id = s.story_id AND t.title IS NOT NULL "
+    "ORDER BY t.published_utc IS NULL, t.published_utc LIMIT 1)) AS headline, "
+    f"s.first_published AS broke, {FIRST_OUTLET_SQL} AS first_outlet, s.outlets, "
+    "s.languages, s.articles - s.duplicates AS reports, s.duplicates AS copies, "
+    "s.last_published, s.on_topic FROM stories s"
+)
+ON_THE_DESK = "s.story_id IN (SELECT story_id FROM on_topic_stories)"  # store/definitions.py
+
 QUERIES = {
+    "desk": {
+        "title": "The desk: on-topic stories, newest first",
+        "description": "Each story with an on-topic report from an outlet: its headline, when "
+        "it broke (UTC), the first outlet, the outlets and languages covering it, how many "
+        "reports (copies at other URLs apart).",
+        "sql": f"{STORY_SQL} WHERE {ON_THE_DESK} "
+        "ORDER BY s.first_published IS NULL, s.first_published DESC",
+    },
+    "story": {
+        "title": "A story",
+        "description": "One story as the desk shows it; :story_id is its id.",
+        "sql": f"{STORY_SQL} WHERE s.story_id = :story_id",
+    },
+    "story_reports": {
+        "title": "A story's reports in time order",
+        "description": "Every report of the story :story_id, the first published first (UTC), "
+        "with the hours since the first report; duplicate_of marks a copy of another report "
+        "at another URL.",
+        "sql": "SELECT id, outlet, language, published, published_utc, "
+        "round((julianday(published_utc) - julianday((SELECT min(f.published_utc) "
+        "FROM articles f WHERE f.story_id = :story_id))) * 24, 1) AS hours_after_first, "
+        "title, url, lead, duplicate_of, on_topic FROM articles WHERE story_id = :story_id "
+        "ORDER BY published_utc IS NULL, published_utc, first_seen",
+    },
     "search": {
         "title": "Search articles, in any grammatical case",
         "description": "Full-text search over title, lead and text that finds a word in every "
@@ -74,8 +118,7 @@ QUERIES = {
         "in which languages, which outlet was first, and how many hours passed "
         "between the first and the last report.",
         "sql": "SELECT s.title, s.articles, s.outlets, s.languages, "
-        "(SELECT a.outlet FROM articles a WHERE a.story_id = s.story_id "
-        " AND a.published_utc IS NOT NULL ORDER BY a.published_utc LIMIT 1) AS first, "
+        f"{FIRST_OUTLET_SQL} AS first, "
         "s.first_published, s.last_published, "
         "round((julianday(s.last_published) - julianday(s.first_published)) * 24, 1) "
         "AS hours_apart, s.story_id "
