@@ -81,3 +81,13 @@ def start_mirrored_crawl(outlet: str, mirror: str, db: Path, *args: str, **setti
     return subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """`newswatch demo` into a database named demo, as the README's quick start makes it; one
+    per test session, for the tests that only read it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = run_newswatch("demo", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    return path

@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import REPO, run_newswatch
+from support.browser import chromium, serving
 
 from newswatch.datasette import metadata as datasette_metadata
 
@@ -28,78 +22,23 @@ ENVOY_COPY = "c1c299989d135515"  # its copy at eurointegration.com.ua
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("article-page") / "demo.db"
-    result = run_newswatch("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
-    return path
+def server(demo_store):
+    """`newswatch serve` on the demo store, on a free port of 127.0.0.1; the database's URL."""
+    with serving(demo_store) as base:
+        yield f"{base}/demo"
 
 
 @pytest.fixture(scope="session")
-def server(demo_db):
-    """`newswatch serve` on the demo store, on a free port of 127.0.0.1; its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(demo_db), "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.time() < deadline and process.poll() is None, (
-                "newswatch serve did not start"
-            )
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}/demo"
-    process.terminate()
-    process.wait(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory):
-    """Run headless Chromium with the given arguments; its stdout."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.fail("these tests need Debian's Chromium: `apt-get install chromium`")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ]
-
-    def run(*args: str) -> str:
-        result = subprocess.run(
-            [binary, *flags, *args], capture_output=True, text=True, timeout=120
-        )
-        return result.stdout
-
-    return run
-
-
-def dom(chromium, url: str) -> str:
-    return chromium("--dump-dom", url)
+def browser(tmp_path_factory):
+    return chromium(tmp_path_factory.mktemp("chromium-profile"))
 
 
 def between(page: str, start: str, end: str) -> str:
     return page[page.index(start) : page.index(end, page.index(start))]
 
 
-def test_an_article_page_reads_like_an_article(chromium, server, demo_db):
-    page = dom(chromium, f"{server}/articles/{GENEVA}")
+def test_an_article_page_reads_like_an_article(browser, server, demo_store):
+    page = browser.dom(f"{server}/articles/{GENEVA}")
     article = between(page, "<article", "</article>")
     assert re.search(r"<h1[^>]*>Lavrov, Rubio Hold Four-Hour Talks in Geneva", article)
     assert '<strong class="article-outlet">sputnik</strong>' in article
@@ -129,21 +68,21 @@ def test_an_article_page_reads_like_an_article(chromium, server, demo_db):
         assert stored[0][internal] and str(stored[0][internal]) not in page
 
 
-def test_an_article_shows_its_copies_and_a_copy_its_original(chromium, server):
-    original = dom(chromium, f"{server}/articles/{ENVOY_PRAVDA}")
+def test_an_article_shows_its_copies_and_a_copy_its_original(browser, server):
+    original = browser.dom(f"{server}/articles/{ENVOY_PRAVDA}")
     copies = between(original, '<ul class="article-copies">', "</ul>")
     assert "Copies (1)" in original and f'href="/demo/articles/{ENVOY_COPY}"' in copies
-    copy = dom(chromium, f"{server}/articles/{ENVOY_COPY}")
+    copy = browser.dom(f"{server}/articles/{ENVOY_COPY}")
     assert re.search(
         rf'A copy of <a href="/demo/articles/{ENVOY_PRAVDA}">Макрон і Мерц пропонують', copy
     )
 
 
-def test_the_articles_table_page_is_light_and_reads_title_first(chromium, server):
+def test_the_articles_table_page_is_light_and_reads_title_first(browser, server):
     raw = urllib.request.urlopen(f"{server}/articles").read()
     print(f"articles table page of the demo: {len(raw):,} bytes")
     assert len(raw) < 100_000  # 352 KB before: every column of every article, the body too
-    page = dom(chromium, f"{server}/articles")
+    page = browser.dom(f"{server}/articles")
     headers = re.findall(r'<th [^>]*data-column="([^"]+)"', page)
     assert headers[0] == "title" and len(headers) <= 9
     assert not {"text", "stems", "content_hash", "matched", "sources"} & set(headers)
@@ -166,14 +105,14 @@ def test_the_exports_keep_every_column(server):
     assert "stems" in csv_header.split(",") and "text" in csv_header.split(",")
 
 
-def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(chromium, server):
-    table = dom(chromium, f"{server}/articles")
+def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(browser, server):
+    table = browser.dom(f"{server}/articles")
     form = re.search(
         r'<form class="article-search" action="([^"]+)"[^>]*>(.*?)</form>', table, re.S
     )
     assert form and form[1] == "/demo/search" and 'name="q"' in form[2]
     # What submitting it gives: the genitive Мерца finds the title's nominative Мерц
-    page = dom(chromium, f"{server}/search?" + urllib.parse.urlencode({"q": "Мерца"}))
+    page = browser.dom(f"{server}/search?" + urllib.parse.urlencode({"q": "Мерца"}))
     assert "td.col-title { min-width: 22em; }" in page  # the headline is not squeezed
     results = between(page, "<tbody>", "</tbody>")
     assert results.count("<tr") == 1  # the original; its copy folded into its row
@@ -184,17 +123,17 @@ def test_the_articles_search_box_finds_inflected_forms_with_copies_folded(chromi
     assert re.search(r'class="col-copies">\s*1\s*<', results)
 
 
-def test_other_tables_keep_datasettes_own_page(chromium, server):
-    page = dom(chromium, f"{server}/crawls")
+def test_other_tables_keep_datasettes_own_page(browser, server):
+    page = browser.dom(f"{server}/crawls")
     assert 'data-column="started"' in page and 'class="column-notes"' not in page
     row = urllib.request.urlopen(f"{server}/crawls/1").read().decode()
     assert "crawls: 1</h1>" in row and "newswatch-article" not in row
 
 
-def test_a_screenshot_of_an_article_page(chromium, server, tmp_path):
+def test_a_screenshot_of_an_article_page(browser, server, tmp_path):
     shot = tmp_path / "article.png"  # docs/article.png is this picture
-    chromium("--window-size=1280,1400", f"--screenshot={shot}", f"{server}/articles/{GENEVA}")
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+    browser.screenshot(f"{server}/articles/{GENEVA}", shot, "1280,1400")
+    assert shot.stat().st_size > 50_000
 
 
 def test_servers_of_other_versions_never_overwrite_each_others_metadata(tmp_path, monkeypatch):

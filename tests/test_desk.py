@@ -25,15 +25,6 @@ from newswatch.store import open_store
 TITLES = {o.title for o in OUTLETS.values()}
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory) -> Path:
-    """`newswatch demo` into a database named demo, as the README's quick start makes it."""
-    path = tmp_path_factory.mktemp("desk") / "demo.db"
-    result = run_newswatch("demo", "--db", str(path))
-    assert result.returncode == 0, result.stderr
-    return path
-
-
 def story_id(store: Path, headline_start: str) -> str:
     with sqlite3.connect(store) as conn:
         return conn.execute(
