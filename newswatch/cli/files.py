@@ -126,9 +126,10 @@ def extract(file: Path, url: str) -> None:
 
     from newswatch.dates import utc_now
     from newswatch.extraction import ExtractionError, extract_article
+    from newswatch.safe_files import read_regular_file
 
     try:
-        data = file.read_bytes()
+        data = read_regular_file(file)
     except OSError as error:
         _fail(f"cannot read {file}: {error.strerror or error}")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -163,9 +164,9 @@ def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
         _fail(str(error))
     refused = 0
     today = utc_now().date()
-    for path in iter_seed_paths(paths):
+    for path, folder in iter_seed_paths(paths):
         try:
-            article = read_seed_file(path, today).article
+            article = read_seed_file(path, today, folder).article
         except SeedFileError as error:
             click.echo(f"newswatch: {error}", err=True)
             refused += 1
