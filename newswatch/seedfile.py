@@ -92,10 +92,10 @@ def read_seed_file(path: Path, today: date, folder: Path | None = None) -> SeedF
     Raises SeedFileError (naming the file and the reason) for a file that cannot be read, is
     not a regular file (a FIFO would block for ever), is empty or is not text, or that was found
     below `folder` but is a link to a file outside it. A doubtful part is dropped with a
-    warning instead: an impossible or
-    implausible header date (the article is imported without a date, the raw value kept in
-    `published_raw`), a file name with no 16-hex id (the id is derived from the text), a
-    windows-1251 or BOM-prefixed file (decoded, and the text stored as UTF-8).
+    warning instead: an impossible or implausible header date (the article is imported without
+    a date, the raw value kept in `published_raw`), a file name with no 16-hex id (the id is
+    derived from the text), a windows-1251 or BOM-prefixed file (decoded, and the text stored
+    as UTF-8).
     """
     if folder is not None and outside_folder(path, folder):
         raise SeedFileError(path, f"a link to a file outside {folder}; not followed")
