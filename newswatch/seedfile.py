@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from newswatch.dates import parse_date, plausible_date
 from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.items import Article
 from newswatch.keys import content_id
+from newswatch.locks import held_lock
 from newswatch.safe_files import outside_folder, read_regular_file
 
 HEADER = re.compile(r" date (\d\S{0,31}) ")  # a token that starts like a date
@@ -209,6 +211,19 @@ class SeedFolder:
                     continue
         finally:
             tmp.unlink(missing_ok=True)
+
+
+FOLDER_LOCK = ".newswatch-export.lock"
+
+
+@contextmanager
+def locked_seed_folder(directory: Path) -> Iterator[SeedFolder]:
+    """`directory` as a SeedFolder that no other newswatch writes into until the block ends
+    (a lock file in it, held by this process; another writer waits): two exports into one
+    folder then never write the same article twice under different numbers."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with held_lock(directory / FOLDER_LOCK, wait=True):
+        yield SeedFolder(directory)
 
 
 def write_seed_file(directory: Path, article: Article) -> Path:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
 
-from conftest import SEEDS, run_newswatch
+from conftest import REPO, SEEDS, run_newswatch
 
 
 def _ids(db_path: Path) -> set[str]:
@@ -48,3 +50,28 @@ def test_a_link_out_of_the_imported_folder_is_not_followed(db_path, tmp_path):
     stored = _ids(db_path)
     assert "0000000000000abc" not in stored and "0000000000000def" not in stored
     assert "0000000000000123" in stored
+
+
+def test_two_concurrent_exports_into_one_folder_write_each_article_once(db_path, tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for n in range(300):
+        (articles / f"{n:03d}_{n + 1:016x}.txt").write_text(
+            f" date 2026-11-{n % 20 + 1:02d} Article number {n} of a generated batch, "
+            f"written for this test only; its own words: {' '.join(str(n * k) for k in range(40))}"
+        )
+    result = run_newswatch("import", str(articles), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    stored = len(_ids(db_path))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "newswatch.cli", "export", str(out), "--all"]
+    exports = [
+        subprocess.Popen([*command, "--db", str(db_path)], cwd=REPO, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for export in exports:
+        _, err = export.communicate(timeout=120)
+        assert export.returncode == 0, err
+    files = sorted(p.name for p in out.glob("*.txt"))
+    assert len(files) == stored
+    assert len({name.split("_")[1] for name in files}) == stored

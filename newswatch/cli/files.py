@@ -63,26 +63,27 @@ def export(
     """Write stored on-topic articles into DIRECTORY as seed-format files (NNN_<id>.txt).
 
     Numbers continue after the highest already in DIRECTORY; no file is overwritten, and an
-    article whose id already has a file there is not written again. --all writes off-topic
+    article whose id already has a file there is not written again. Exports into one folder
+    take turns (a lock file, .newswatch-export.lock, in it). --all writes off-topic
     articles too.
     """
     from newswatch.dates import parse_date
-    from newswatch.seedfile import SeedFolder
+    from newswatch.seedfile import locked_seed_folder
 
     if since and parse_date(since) is None:
         _fail(f"--since {since!r} is not a date of the form YYYY-MM-DD")
     db, _ = _open_seeded(db_path)
+    written = skipped = 0
     try:
-        folder = SeedFolder(directory)
-        written = skipped = 0
-        for article in iter_articles(
-            db, since=since, outlet=outlet, on_topic=None if everything else True
-        ):
-            if article.id in folder.ids:
-                skipped += 1
-                continue
-            folder.write(article)
-            written += 1
+        with locked_seed_folder(directory) as folder:
+            for article in iter_articles(
+                db, since=since, outlet=outlet, on_topic=None if everything else True
+            ):
+                if article.id in folder.ids:
+                    skipped += 1
+                    continue
+                folder.write(article)
+                written += 1
     except OSError as error:
         _fail(f"cannot write into {directory}: {error.strerror or error}")
     finally:
