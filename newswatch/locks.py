@@ -22,17 +22,22 @@ class LockBusy(Exception):
 
 @contextmanager
 def held_lock(path: Path, *, wait: bool) -> Iterator[None]:
-    """Hold the lock at `path` (created, with its folder, when missing) for the block. With
-    `wait`, wait for it; else raise LockBusy at once when another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    """Hold the lock at `path` for the block: a lock file (created, with its folder, when
+    missing), or a folder itself (which then gets no file in it). With `wait`, wait for it;
+    else raise LockBusy at once when another process holds it."""
+    if path.is_dir():
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            raise LockBusy(path, _holder(fd)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            raise LockBusy(path, None if path.is_dir() else _holder(fd)) from None
+        if not path.is_dir():
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # releases the lock

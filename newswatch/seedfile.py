@@ -213,16 +213,13 @@ class SeedFolder:
             tmp.unlink(missing_ok=True)
 
 
-FOLDER_LOCK = ".newswatch-export.lock"
-
-
 @contextmanager
 def locked_seed_folder(directory: Path) -> Iterator[SeedFolder]:
     """`directory` as a SeedFolder that no other newswatch writes into until the block ends
-    (a lock file in it, held by this process; another writer waits): two exports into one
+    (the folder itself locked by this process; another writer waits): two exports into one
     folder then never write the same article twice under different numbers."""
     directory.mkdir(parents=True, exist_ok=True)
-    with held_lock(directory / FOLDER_LOCK, wait=True):
+    with held_lock(directory, wait=True):
         yield SeedFolder(directory)
 
 
