@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+ALREADY_RUNNING_EXIT = 75  # EX_TEMPFAIL, the exit status of a crawl refused its lock: try later
+
 
 class LockBusy(Exception):
     """Another process holds the lock; `holder` is its pid when known."""

@@ -55,6 +55,7 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    "newswatch.outlet_lock.OutletLock": -10,  # one crawl per outlet and database at a time
     "newswatch.extensions.StatsDumpFile": 0,  # with STATS_DUMP_FILE=path: final stats as JSON
     "newswatch.extensions.CrawlRecorder": 10,  # a row in the crawls table per outlet crawl
 }

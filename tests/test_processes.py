@@ -4,7 +4,9 @@ Datasette's bounds. Real processes throughout."""
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +14,10 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from conftest import REPO, SEEDS, run_newswatch
+
+from newswatch.fixtures import DEMO_DIR, serve_fixtures
 
 
 def _ids(db_path: Path) -> set[str]:
@@ -75,3 +80,146 @@ def test_two_concurrent_exports_into_one_folder_write_each_article_once(db_path,
     files = sorted(p.name for p in out.glob("*.txt"))
     assert len(files) == stored
     assert len({name.split("_")[1] for name in files}) == stored
+
+
+def _crawls(db: Path) -> list[tuple]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT outlet, status FROM crawls ORDER BY id").fetchall()
+
+
+def test_the_daemon_crawls_from_any_folder(tmp_path, monkeypatch):
+    """`scrapy crawl` needs scrapy.cfg in the current folder: outside the repository every
+    crawl of the daemon failed with exit 2 and no reason."""
+    from newswatch import daemon
+
+    monkeypatch.delenv("NEWSWATCH_DB", raising=False)
+    db = tmp_path / "d.db"
+    status = daemon.run_crawl("unian", "feeds", str(db), replay=str(DEMO_DIR), cwd=str(tmp_path))
+    assert status == 0
+    assert _crawls(db) == [("unian", "finished")]
+
+
+def test_why_a_crawl_failed_reaches_the_daemon_log_and_the_crawls_table(tmp_path, mocker, caplog):
+    from newswatch import daemon
+
+    db = tmp_path / "d.db"
+    run_newswatch("summary", "--db", str(db))
+    failing = "print('earlier output'); raise SystemExit('newswatch: the reason it failed')"
+    mocker.patch.object(daemon, "crawl_command", return_value=[sys.executable, "-c", failing])
+    with caplog.at_level(logging.INFO, logger="newswatch.daemon"):
+        assert daemon.run_crawl("rbc", "feeds", str(db), cwd=str(tmp_path)) == 1
+    assert "newswatch: the reason it failed" in caplog.text
+    assert _crawls(db) == [("rbc", "exit 1: newswatch: the reason it failed")]
+
+
+def _slow_crawl(outlet: str, db: Path, mirror: str, delay: float = 2) -> list[str]:
+    """`newswatch crawl` of one outlet from the demo pages served at `mirror`, a request every
+    `delay` seconds (a replay would answer at once: it never waits for a download slot)."""
+    return [
+        *(sys.executable, "-m", "newswatch.cli", "crawl", outlet, "--db", str(db)),
+        *("-s", f"NEWSWATCH_MIRROR={mirror}", "-s", "AUTOTHROTTLE_ENABLED=False"),
+        *("-s", f"DOWNLOAD_DELAY={delay}"),
+    ]
+
+
+def _holder(db: Path, outlet: str, timeout: float = 60) -> int:
+    """The pid written into the outlet's lock file by the crawl holding it."""
+    lock = db.parent / f"{db.name}.locks" / f"{outlet}.lock"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock.exists() and lock.read_text().strip().isdigit():
+            return int(lock.read_text())
+        time.sleep(0.1)
+    raise AssertionError(f"no crawl took {lock}")
+
+
+def _gone(pid: int, timeout: float = 60) -> bool:
+    """Whether process `pid` ends within `timeout` seconds (a zombie nobody reaps has ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def test_one_crawl_per_outlet_at_a_time_and_a_killed_daemon_takes_its_crawl_along(tmp_path):
+    db = tmp_path / "d.db"
+    run_newswatch("summary", "--db", str(db))
+    # The daemon's crawl, slowed down so that it is still running when the daemon is killed.
+    with serve_fixtures([DEMO_DIR]) as mirror:
+        code = (
+            "import sys\nfrom newswatch import daemon\n"
+            f"daemon.crawl_command = lambda *a, **k: {_slow_crawl('unian', db, mirror)!r}\n"
+            f"sys.exit(daemon.run_crawl('unian', 'feeds', {str(db)!r}))\n"
+        )
+        scheduler = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path)
+        crawl_pid = _holder(db, "unian")
+        _refused_while_held_and_freed_when_killed(db, scheduler, crawl_pid)
+    third = run_newswatch("crawl", "unian", "--db", str(db), "--replay", str(DEMO_DIR))
+    assert third.returncode == 0, third.stderr  # the lock died with its holder
+
+
+def _refused_while_held_and_freed_when_killed(db: Path, scheduler, crawl_pid: int) -> None:
+    try:
+        second = run_newswatch("crawl", "unian", "--db", str(db), "--replay", str(DEMO_DIR))
+        assert second.returncode == 75, second.stderr
+        assert second.stderr.strip() == (
+            f"newswatch: unian is already being crawled into {db} (pid {crawl_pid}); "
+            "not crawled again"
+        )
+        other = run_newswatch("crawl", "rbc", "--db", str(db), "--replay", str(DEMO_DIR))
+        assert other.returncode == 0, other.stderr  # another outlet is not held up
+        scheduler.kill()  # SIGKILL: the daemon cannot stop its crawl itself
+        scheduler.wait()
+        assert _gone(crawl_pid), "the killed daemon's crawl is still running"
+    finally:
+        scheduler.kill()
+        if not _gone(crawl_pid, 0):
+            os.kill(crawl_pid, signal.SIGKILL)
+
+
+def test_the_daemon_skips_an_outlet_already_being_crawled(tmp_path, caplog):
+    from newswatch import daemon
+
+    db = tmp_path / "d.db"
+    run_newswatch("summary", "--db", str(db))
+    with serve_fixtures([DEMO_DIR]) as mirror:
+        crawl = subprocess.Popen(_slow_crawl("unian", db, mirror), cwd=tmp_path)
+        try:
+            _holder(db, "unian")
+            with caplog.at_level(logging.INFO, logger="newswatch.daemon"):
+                status = daemon.run_crawl("unian", "feeds", str(db), replay=str(DEMO_DIR))
+            assert status == 75
+            assert "crawl unian (feeds) skipped: already running" in caplog.text
+            assert _crawls(db) == []  # and nothing recorded as a failed crawl
+        finally:
+            crawl.terminate()
+            crawl.wait(60)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_long_running_command_stops_on_a_signal_and_says_it_did_not_finish(tmp_path, signum):
+    db = tmp_path / "d.db"
+    run_newswatch("summary", "--db", str(db))
+    with serve_fixtures([DEMO_DIR]) as mirror:
+        crawl = subprocess.Popen(
+            _slow_crawl("unian", db, mirror, delay=5),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        _holder(db, "unian")
+        time.sleep(1)
+        crawl.send_signal(signum)
+        try:
+            out, _ = crawl.communicate(timeout=30)  # the whole crawl would take a minute
+        finally:
+            crawl.kill()
+    assert crawl.returncode == 1
+    assert out.startswith("unian        shutdown")
