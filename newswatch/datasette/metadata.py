@@ -25,6 +25,7 @@ HIDDEN = (
     "earlier_signatures",
     "edition_keys",
 )
+HEAP_LIMIT_MB = 128  # SQLite's memory in the Datasette server, at most (plugin.py)
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 
 QUERIES = {
@@ -156,7 +157,10 @@ def build_metadata(database: str = "newswatch") -> dict:
                 "queries": QUERIES,
             }
         },
-        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
+        "plugins": {
+            "datasette-atom": {"allow_unsafe_html_in_canned_queries": False},
+            "newswatch": {"heap_limit_mb": HEAP_LIMIT_MB},
+        },
     }
 
 
