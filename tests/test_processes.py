@@ -25,6 +25,8 @@ from conftest import REPO, SEEDS, run_newswatch
 
 from newswatch.fixtures import DEMO_DIR, serve_fixtures
 
+TOPIC = REPO / "newswatch" / "topics" / "west_russia_talks.toml"
+
 
 def _ids(db_path: Path) -> set[str]:
     with closing(sqlite3.connect(db_path)) as conn:
@@ -281,3 +283,28 @@ def test_serve_bounds_every_query_and_hides_where_the_database_lives(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("extract", "{fifo}", "--url", "https://www.unian.ua/politics/x-13000001.html"),
+        ("classify", "{fifo}"),
+        ("classify", str(SEEDS), "--topic", "{fifo}"),
+        (
+            "topic",
+            "fit",
+            str(REPO / "newswatch/topics/west_russia_talks.toml"),
+            "--labels",
+            "{fifo}",
+        ),
+    ],
+    ids=["extract", "classify", "classify --topic", "topic fit --labels"],
+)
+def test_every_file_a_command_reads_may_be_a_fifo_without_hanging_it(tmp_path, command):
+    fifo = tmp_path / "named.txt"
+    os.mkfifo(fifo)
+    result = run_newswatch(*(part.format(fifo=fifo) for part in command), timeout=30)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert str(fifo) in line and "not a regular file (a FIFO)" in line
