@@ -7,6 +7,7 @@ opened descriptor (opened without blocking), so nothing can swap the file in bet
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
@@ -38,6 +39,12 @@ def read_regular_file(path: Path) -> bytes:
             return handle.read()
     finally:
         os.close(fd)
+
+
+def read_regular_text(path: Path, encoding: str) -> str:
+    """The text of the regular file at `path`, as Path.read_text gives it (universal newlines);
+    NotRegularFile for anything else."""
+    return io.TextIOWrapper(io.BytesIO(read_regular_file(path)), encoding=encoding).read()
 
 
 def outside_folder(path: Path, folder: Path) -> bool:
