@@ -4,8 +4,9 @@ A Scrapy extension (so `newswatch crawl`, `scrapy crawl` and the daemon's crawls
 when the crawler of an outlet's spider is built, before anything is fetched or stored, it
 takes the lock `<database>.locks/<outlet>.lock` (newswatch/locks.py: a lock the kernel frees
 when its holder dies, however it died) and holds it until the engine stops. When another
-process holds it, the crawl does not start: CrawlAlreadyRunning, which `newswatch crawl` turns
-into one line and the exit status ALREADY_RUNNING_EXIT.
+process holds it, the crawl does not start (a warning in the log): CrawlAlreadyRunning, which
+ends `scrapy crawl` with the exit status ALREADY_RUNNING_EXIT and which `newswatch crawl` turns
+into one line on stderr and the same exit status.
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ logger = logging.getLogger(__name__)
 __all__ = ["ALREADY_RUNNING_EXIT", "CrawlAlreadyRunning", "OutletLock", "outlet_lock_path"]
 
 
-class CrawlAlreadyRunning(Exception):
-    """Another process is crawling this outlet into this database."""
+class CrawlAlreadyRunning(SystemExit):
+    """Another process is crawling this outlet into this database. A SystemExit with the status
+    ALREADY_RUNNING_EXIT, so that `scrapy crawl` ends with it (and no traceback); `newswatch
+    crawl` catches it, says so in one line and crawls the other outlets named."""
 
     def __init__(self, outlet: str, db: Path, holder: int | None):
+        super().__init__(ALREADY_RUNNING_EXIT)
         by = f"pid {holder}" if holder else "another process"
-        super().__init__(f"{outlet} is already being crawled into {db} ({by}); not crawled again")
+        self.message = f"{outlet} is already being crawled into {db} ({by}); not crawled again"
         self.outlet = outlet
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def outlet_lock_path(db: Path, outlet: str) -> Path:
@@ -57,7 +64,9 @@ class OutletLock:
         try:
             extension.held.enter_context(held_lock(path, wait=False))
         except LockBusy as busy:
-            raise CrawlAlreadyRunning(outlet, db, busy.holder) from None
+            refusal = CrawlAlreadyRunning(outlet, db, busy.holder)
+            logger.warning("%s", refusal)
+            raise refusal from None
         except OSError as error:  # a read-only folder: the store will say so itself
             logger.warning("cannot take the lock %s (%s); crawling without it", path, error)
             raise NotConfigured from None

@@ -181,6 +181,15 @@ def _refused_while_held_and_freed_when_killed(db: Path, scheduler, crawl_pid: in
             f"newswatch: unian is already being crawled into {db} (pid {crawl_pid}); "
             "not crawled again"
         )
+        scrapy = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "unian", "-s", f"NEWSWATCH_DB={db}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert scrapy.returncode == 75 and "Traceback" not in scrapy.stderr
+        assert f"WARNING: unian is already being crawled into {db}" in scrapy.stderr
         other = run_newswatch("crawl", "rbc", "--db", str(db), "--replay", str(DEMO_DIR))
         assert other.returncode == 0, other.stderr  # another outlet is not held up
         scheduler.kill()  # SIGKILL: the daemon cannot stop its crawl itself
