@@ -317,3 +317,29 @@ def test_every_file_a_command_reads_may_be_a_fifo_without_hanging_it(tmp_path, c
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
     assert str(fifo) in line and "not a regular file (a FIFO)" in line
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_an_import_stops_on_a_signal_and_says_it_did_not_finish(tmp_path, signum):
+    """Scrapy 2.19 waited for ever when a stop came while articles read by start() were in
+    the item pipelines (the scraper never checked again whether it could close)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(3000):
+        (folder / f"{n:04d}_{n + 1:016x}.txt").write_text(
+            f"Generated article {n}: " + " ".join(str(n * k) for k in range(50))
+        )
+    db = tmp_path / "d.db"
+    run_newswatch("summary", "--db", str(db))
+    command = [sys.executable, "-m", "newswatch.cli", "import", str(folder), "--db", str(db)]
+    importer = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_ids(db)) < 100 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    importer.send_signal(signum)
+    try:
+        _, err = importer.communicate(timeout=30)
+    finally:
+        importer.kill()
+    assert importer.returncode == 1
+    assert "newswatch: the import was stopped (shutdown) before it read every file" in err

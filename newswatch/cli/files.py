@@ -30,7 +30,8 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
 
     Each file goes through the same item pipelines as a crawled article. A file that cannot be
     imported is reported with the reason and changes nothing; the others still land. Exits 1
-    when any file was refused.
+    when any file was refused, or when the import was stopped (SIGTERM, Ctrl-C) before it read
+    every file.
     """
     crawler, seeded, path = _run_import(list(paths), db_path, verbose)
     spider = crawler.spider
@@ -47,6 +48,8 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
         f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
         + (f"; the new store first received the {seeded} seed documents" if seeded else "")
     )
+    if (reason := stats.get("finish_reason")) != "finished":
+        _fail(f"the import was stopped ({reason}) before it read every file")
     if spider.refused or stats.get("item_dropped_count"):
         sys.exit(1)
 
