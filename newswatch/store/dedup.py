@@ -155,7 +155,10 @@ def index_article(db: Database, article: Article, fp: Fingerprint) -> None:
     # Only the title's and lead's features are looked up (see stories._candidate_stories).
     conn.executemany(
         "INSERT INTO story_anchors (anchor, day, article_id, weight) VALUES (?, ?, ?, ?)",
-        [(f, article.date or "", article.id, w) for f, w in sorted(prominent(fp.features).items())],
+        [
+            (f, article.date or "", article.id, w)
+            for f, w in sorted(prominent(fp.features).items())
+        ],
     )
     conn.executemany(
         "INSERT INTO anchor_counts (anchor, articles) VALUES (?, 1) "
