@@ -25,9 +25,10 @@ def _crawl(
     verbose: bool = False,
     overrides: dict[str, str] | None = None,
 ):
-    """Crawl `outlets` one after the other in this process; their crawlers. An outlet that
-    another process is crawling into the same store is not crawled: one line on stderr, and
-    the command ends with ALREADY_RUNNING_EXIT (unless something failed)."""
+    """Crawl `outlets` one after the other in this process: (the crawlers of the crawls that
+    ran, whether an outlet was refused). An outlet that another process is crawling into the
+    same store is not crawled, and said so in one line on stderr; the command then ends with
+    ALREADY_RUNNING_EXIT (unless something failed)."""
     from scrapy.spiderloader import SpiderLoader
 
     from newswatch.runner import run_crawls
