@@ -122,11 +122,12 @@ def test_why_a_crawl_failed_reaches_the_daemon_log_and_the_crawls_table(tmp_path
 
 def _slow_crawl(outlet: str, db: Path, mirror: str, delay: float = 2) -> list[str]:
     """`newswatch crawl` of one outlet from the demo pages served at `mirror`, a request every
-    `delay` seconds (a replay would answer at once: it never waits for a download slot)."""
+    `delay` seconds (a replay would answer at once: it never waits for a download slot), one
+    at a time, so that a stop does not wait for many queued requests."""
     return [
         *(sys.executable, "-m", "newswatch.cli", "crawl", outlet, "--db", str(db)),
         *("-s", f"NEWSWATCH_MIRROR={mirror}", "-s", "AUTOTHROTTLE_ENABLED=False"),
-        *("-s", f"DOWNLOAD_DELAY={delay}"),
+        *("-s", f"DOWNLOAD_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=1"),
     ]
 
 
@@ -163,7 +164,7 @@ def test_one_crawl_per_outlet_at_a_time_and_a_killed_daemon_takes_its_crawl_alon
     with serve_fixtures([DEMO_DIR]) as mirror:
         code = (
             "import sys\nfrom newswatch import daemon\n"
-            f"daemon.crawl_command = lambda *a, **k: {_slow_crawl('unian', db, mirror)!r}\n"
+            f"daemon.crawl_command = lambda *a, **k: {_slow_crawl('unian', db, mirror, 6)!r}\n"
             f"sys.exit(daemon.run_crawl('unian', 'feeds', {str(db)!r}))\n"
         )
         scheduler = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path)
@@ -192,9 +193,11 @@ def _refused_while_held_and_freed_when_killed(db: Path, scheduler, crawl_pid: in
         assert f"WARNING: unian is already being crawled into {db}" in scrapy.stderr
         other = run_newswatch("crawl", "rbc", "--db", str(db), "--replay", str(DEMO_DIR))
         assert other.returncode == 0, other.stderr  # another outlet is not held up
+        assert not _gone(crawl_pid, 0), "the crawl ended before the test could kill the daemon"
         scheduler.kill()  # SIGKILL: the daemon cannot stop its crawl itself
         scheduler.wait()
-        assert _gone(crawl_pid), "the killed daemon's crawl is still running"
+        # It stops within a request or two, long before it would have ended by itself.
+        assert _gone(crawl_pid, 15), "the killed daemon's crawl is still running"
     finally:
         scheduler.kill()
         if not _gone(crawl_pid, 0):
@@ -207,7 +210,7 @@ def test_the_daemon_skips_an_outlet_already_being_crawled(tmp_path, caplog):
     db = tmp_path / "d.db"
     run_newswatch("summary", "--db", str(db))
     with serve_fixtures([DEMO_DIR]) as mirror:
-        crawl = subprocess.Popen(_slow_crawl("unian", db, mirror), cwd=tmp_path)
+        crawl = subprocess.Popen(_slow_crawl("unian", db, mirror, 4), cwd=tmp_path)
         try:
             _holder(db, "unian")
             with caplog.at_level(logging.INFO, logger="newswatch.daemon"):
@@ -226,7 +229,7 @@ def test_a_long_running_command_stops_on_a_signal_and_says_it_did_not_finish(tmp
     run_newswatch("summary", "--db", str(db))
     with serve_fixtures([DEMO_DIR]) as mirror:
         crawl = subprocess.Popen(
-            _slow_crawl("unian", db, mirror, delay=5),
+            _slow_crawl("unian", db, mirror),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             text=True,
@@ -235,7 +238,7 @@ def test_a_long_running_command_stops_on_a_signal_and_says_it_did_not_finish(tmp
         time.sleep(1)
         crawl.send_signal(signum)
         try:
-            out, _ = crawl.communicate(timeout=30)  # the whole crawl would take a minute
+            out, _ = crawl.communicate(timeout=30)  # the whole crawl would take longer
         finally:
             crawl.kill()
     assert crawl.returncode == 1
