@@ -5,13 +5,15 @@ APScheduler 3 with a cron trigger per outlet and job kind from a TOML schedule
 job ids (a restart replaces jobs, never duplicates them), max_instances=1 and coalesced misfires
 within a grace time.
 
-Each crawl runs as its own `scrapy crawl` subprocess, bounded by a timeout: an exception, a
+Each crawl runs as its own `newswatch crawl` subprocess, bounded by a timeout: an exception, a
 crash or a hang in one crawl cannot stop the daemon or the other outlets, and Scrapy's reactor,
 which cannot be restarted in one process, starts fresh each time. (A shared reactor with a
 CrawlerRunner would save the ~1 s start-up of each crawl but put every crawl in one process's
 fate; every 15 minutes, isolation is worth a second.) A crawl that ends without recording its end
 (killed, timed out) gets that status in its `crawls` row (written `running` at its start) from
-the daemon.
+the daemon, with the last line it wrote. A crawl of an outlet that is still being crawled (by an
+earlier daemon's orphan, or by hand) is skipped: the outlet's lock (newswatch/outlet_lock.py)
+refuses it. A crawl is told to stop when the daemon dies, however it dies (Linux).
 
 SIGTERM or SIGINT: no new crawl starts, running crawls get SIGTERM (Scrapy then closes its
 spider and pipelines), are killed if still running after `stop_timeout_s`, and the daemon exits 0.
@@ -20,18 +22,22 @@ spider and pipelines), are killed if still running after `stop_timeout_s`, and t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from newswatch.locks import ALREADY_RUNNING_EXIT
 from newswatch.outlets import OUTLETS
 
 logger = logging.getLogger("newswatch.daemon")
@@ -93,28 +99,22 @@ def crawl_command(
     capture_keep: int,
     backfill_days: int,
 ) -> list[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", outlet, "-s", f"NEWSWATCH_DB={db}"]
+    """`newswatch crawl` of one outlet: it finds newswatch's settings from any folder (`scrapy
+    crawl` needs scrapy.cfg in the current one), logs errors only, and exits 75 when the
+    outlet is being crawled already."""
+    command = [sys.executable, "-m", "newswatch.cli", "crawl", outlet, "--db", db]
     if kind == "backfill":
         since = (datetime.now().date() - timedelta(days=backfill_days)).isoformat()
         # The daily pass also fetches that window's stored articles again, to see updates.
-        command += ["-a", f"since={since}", "-s", f"NEWSWATCH_RECHECK_SINCE={since}"]
+        command += ["--since", since, "-s", f"NEWSWATCH_RECHECK_SINCE={since}"]
     if replay:
-        command += [
-            "-s",
-            f"NEWSWATCH_REPLAY={replay}",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-        ]
+        command += ["--replay", replay]
     if capture:
-        command += [
-            "-s",
-            f"NEWSWATCH_CAPTURE={capture}",
-            "-s",
-            f"NEWSWATCH_CAPTURE_KEEP={capture_keep}",
-        ]
+        command += ["--capture", capture, "-s", f"NEWSWATCH_CAPTURE_KEEP={capture_keep}"]
     return command
+
+
+OUTPUT_TAIL_LINES = 5  # of a crawl's output, kept for the daemon's log
 
 
 def run_crawl(
@@ -128,7 +128,8 @@ def run_crawl(
     backfill_days: int = 1,
     cwd: str | None = None,
 ) -> int:
-    """One crawl of one outlet in its own process; its exit status. Never raises."""
+    """One crawl of one outlet in its own process; its exit status. Never raises. Why a crawl
+    failed (the last lines it wrote) goes into the log and into its `crawls` row."""
     if _stopping.is_set():
         return -1
     command = crawl_command(outlet, kind, db, replay, capture, capture_keep, backfill_days)
@@ -137,51 +138,80 @@ def run_crawl(
     try:
         # Its own session: a signal to the daemon's process group (Ctrl-C, systemd) reaches the
         # crawl once, from the daemon, not twice (a second SIGTERM makes Scrapy stop unclean).
+        # And it is told to stop when the daemon dies, even by SIGKILL.
         process = subprocess.Popen(
             command,
             cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
+            errors="replace",
             start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
     except OSError as error:
         _record_failure(db, outlet, started, f"could not start: {error}")
         return -1
     with _lock:
         _running.add(process)
+    tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+    reader = threading.Thread(target=tail.extend, args=(process.stdout,), daemon=True)
+    reader.start()
     try:
-        _, err = process.communicate(timeout=timeout_s)
+        process.wait(timeout=timeout_s)
         status = "finished" if process.returncode == 0 else f"exit {process.returncode}"
     except subprocess.TimeoutExpired:
         _stop(process)
-        err, status = "", f"timeout after {timeout_s} s"
+        status = f"timeout after {timeout_s} s"
     finally:
         with _lock:
             _running.discard(process)
-    if process.returncode != 0:
+    reader.join(5)
+    output = [line.strip() for line in tail if line.strip()]
+    if process.returncode == ALREADY_RUNNING_EXIT:
+        logger.info("crawl %s (%s) skipped: already running", outlet, kind)
+    elif process.returncode != 0:
         reason = "stopped by the daemon" if _stopping.is_set() else status
         logger.error(
-            "crawl %s (%s) failed: %s %s",
+            "crawl %s (%s) failed: %s%s",
             outlet,
             kind,
             reason,
-            (err or "").strip().splitlines()[-1:] or "",
+            "".join(f"\n  | {line}" for line in output),
         )
-        _record_failure(db, outlet, started, reason, process.pid)
+        _record_failure(
+            db, outlet, started, f"{reason}: {output[-1]}" if output else reason, process.pid
+        )
     else:
-        logger.info("crawl %s (%s) finished", outlet, kind)
+        logger.info("crawl %s (%s) finished: %s", outlet, kind, " | ".join(output))
     return process.returncode
 
 
+def _stop_with_parent() -> None:
+    """In the crawl's process, before it runs: SIGTERM when the daemon dies (Linux)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _stop(process: subprocess.Popen, grace_s: int = STOP_TIMEOUT_S) -> None:
+    """SIGTERM to the crawl's process group (the crawl and anything it started), then SIGKILL
+    after `grace_s`."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(grace_s)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)  # its own session: its group id is its pid
 
 
 def _record_failure(

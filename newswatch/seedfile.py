@@ -15,15 +15,19 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from newswatch.cleaning import clean_text
 from newswatch.dates import parse_date, plausible_date
 from newswatch.encodings import EncodingError, decode_bytes
 from newswatch.items import Article
 from newswatch.keys import content_id
+from newswatch.locks import held_lock
+from newswatch.safe_files import outside_folder, read_regular_file
 
 HEADER = re.compile(r" date (\d\S{0,31}) ")  # a token that starts like a date
 DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -99,20 +103,22 @@ class SeedFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_seed_file(path: Path, today: date) -> SeedFile:
+def read_seed_file(path: Path, today: date, folder: Path | None = None) -> SeedFile:
     """Read one seed-format file into an Article, keeping only what can be trusted.
 
     Raises SeedFileError (naming the file and the reason) for a file that cannot be read, is
-    empty, is not text or is larger than MAX_SEED_BYTES. A doubtful part is dropped with a
-    warning instead: an impossible or implausible header date (the article is imported
-    without a date, the raw value kept in `published_raw`), a file name with no 16-hex id
-    (the id is derived from the text), a windows-1251 or BOM-prefixed file (decoded, and the
-    text stored as UTF-8), control characters and non-characters (removed: see
-    newswatch.cleaning).
+    not a regular file (a FIFO would block for ever), is empty, is not text or is larger than
+    MAX_SEED_BYTES, or that was found below `folder` but is a link to a file outside it. A
+    doubtful part is dropped with a warning instead: an impossible or implausible header date
+    (the article is imported without a date, the raw value kept in `published_raw`), a file
+    name with no 16-hex id (the id is derived from the text), a windows-1251 or BOM-prefixed
+    file (decoded, and the text stored as UTF-8), control characters and non-characters
+    (removed: see newswatch.cleaning).
     """
+    if folder is not None and outside_folder(path, folder):
+        raise SeedFileError(path, f"a link to a file outside {folder}; not followed")
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SEED_BYTES + 1)
+        data = read_regular_file(path, MAX_SEED_BYTES + 1)
     except OSError as error:
         raise SeedFileError(path, f"cannot read: {error.strerror or error}") from None
     if len(data) > MAX_SEED_BYTES:
@@ -167,20 +173,28 @@ def read_seed_file(path: Path, today: date) -> SeedFile:
     return SeedFile(path=path, article=article, encoding=encoding, warnings=warnings)
 
 
-def iter_seed_paths(paths: Iterable[Path]) -> Iterator[Path]:
+class SeedPath(NamedTuple):
+    """A file to read, and the folder it was found in (None for a file named itself)."""
+
+    path: Path
+    folder: Path | None
+
+
+def iter_seed_paths(paths: Iterable[Path]) -> Iterator[SeedPath]:
     """The files named, and the `*.txt` files below each folder named (hidden files and
     folders left out), in sorted order. A path that does not exist is yielded as it is, so that
-    reading it reports the error."""
+    reading it reports the error; so is a link out of its folder (read_seed_file refuses it)."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
+            for found in sorted(
                 p
                 for p in path.rglob("*.txt")
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            ):
+                yield SeedPath(found, path)
         else:
-            yield path
+            yield SeedPath(path, None)
 
 
 class SeedFolder:
@@ -221,6 +235,16 @@ class SeedFolder:
                     continue
         finally:
             tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def locked_seed_folder(directory: Path) -> Iterator[SeedFolder]:
+    """`directory` as a SeedFolder that no other newswatch writes into until the block ends
+    (the folder itself locked by this process; another writer waits): two exports into one
+    folder then never write the same article twice under different numbers."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with held_lock(directory, wait=True):
+        yield SeedFolder(directory)
 
 
 def write_seed_file(directory: Path, article: Article) -> Path:

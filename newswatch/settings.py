@@ -69,6 +69,8 @@ DOWNLOAD_HANDLERS = {
 }
 
 EXTENSIONS = {
+    "newswatch.outlet_lock.OutletLock": -10,  # one crawl per outlet and database at a time
+    "newswatch.closing.CloseWhenPipelinesDrain": 5,  # a stop during an import ends (Scrapy fix)
     "newswatch.extensions.StatsDumpFile": 0,  # with STATS_DUMP_FILE=path: final stats as JSON
     "newswatch.extensions.CrawlRecorder": 10,  # a row in the crawls table per outlet crawl
     "newswatch.extensions.LostItems": 20,  # articles a pipeline failed on: newswatch/lost

@@ -255,7 +255,7 @@ def test_folders_are_read_without_hidden_files_and_folders(tmp_path):
     ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = [p.relative_to(tmp_path).as_posix() for p in iter_seed_paths([tmp_path])]
+    found = [p.relative_to(tmp_path).as_posix() for p, _ in iter_seed_paths([tmp_path])]
     assert found == ["a/000_0000000000000001.txt", "b/c/001_0000000000000002.txt"]
 
 

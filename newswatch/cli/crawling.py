@@ -18,6 +18,7 @@ from newswatch.cli.common import (
     db_option,
     verbose_option,
 )
+from newswatch.outlet_lock import ALREADY_RUNNING_EXIT, CrawlAlreadyRunning
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
 from newswatch.store.definitions import on_topic_by_outlet, on_topic_count, on_topic_story_count
@@ -31,8 +32,12 @@ def _crawl(
     capture: Path | None = None,
     since: str | None = None,
     verbose: bool = False,
+    overrides: dict[str, str] | None = None,
 ):
-    """Crawl `outlets` one after the other in this process; their crawlers."""
+    """Crawl `outlets` one after the other in this process: (the crawlers of the crawls that
+    ran, whether an outlet was refused). An outlet that another process is crawling into the
+    same store is not crawled, and said so in one line on stderr; the command then ends with
+    ALREADY_RUNNING_EXIT (unless something failed)."""
     from scrapy.spiderloader import SpiderLoader
 
     from newswatch.runner import run_crawls
@@ -44,13 +49,29 @@ def _crawl(
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     if capture is not None:
         settings.set("NEWSWATCH_CAPTURE", str(capture), priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
     _check_store(resolve_db_path(settings=settings))
     loader = SpiderLoader.from_settings(settings)
     arguments = {"since": since} if since else {}
+    refused: list[CrawlAlreadyRunning] = []
     try:
-        return run_crawls(settings, [(loader.load(name), arguments) for name in outlets])
+        crawlers = run_crawls(
+            settings, [(loader.load(name), arguments) for name in outlets], refused
+        )
     except (StoreError, ValueError) as error:
         _fail(str(error))
+    for refusal in refused:
+        click.echo(f"newswatch: {refusal}", err=True)
+    busy = {refusal.outlet for refusal in refused}
+    return [c for c in crawlers if c.spider.name not in busy], bool(refused)
+
+
+def _setting(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = [value.partition("=") for value in values]
+    if bad := [v for v, (name, eq, _) in zip(values, pairs, strict=True) if not (name and eq)]:
+        raise click.BadParameter(f"{bad[0]!r} is not NAME=VALUE")
+    return {name: value for name, _, value in pairs}
 
 
 @main.command()
@@ -71,6 +92,15 @@ def _crawl(
     callback=backfill_day,
     help="Backfill: walk archives back to this day (1990 or later).",
 )
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_setting,
+    help="Override a Scrapy or newswatch setting (repeatable), as with scrapy crawl -s.",
+)
 @db_option
 @verbose_option
 def crawl(
@@ -78,18 +108,23 @@ def crawl(
     replay: Path | None,
     capture: Path | None,
     since: str | None,
+    overrides: dict[str, str],
     db_path: Path | None,
     verbose: bool,
 ) -> None:
-    """Crawl OUTLETS (all five when none is named) into the store, one after the other. Exits 1
-    when an article could not be stored."""
-    crawlers = _crawl(
+    """Crawl OUTLETS (all five when none is named) into the store, one after the other.
+
+    An outlet that another process is crawling into the same store is left out with one line
+    on stderr (exit status 75). Exits 1 when an article could not be stored, or when a crawl
+    did not finish (stopped by a signal, or by an error)."""
+    crawlers, refused = _crawl(
         list(outlets) or list(OUTLETS),
         db_path,
         replay=replay,
         capture=capture,
         since=since,
         verbose=verbose,
+        overrides=overrides,
     )
     for crawler in crawlers:
         stats = crawler.stats.get_stats()
@@ -106,6 +141,10 @@ def crawl(
             )
         )
     _fail_if_lost(crawlers)
+    if any(c.stats.get_value("finish_reason") != "finished" for c in crawlers):
+        sys.exit(1)
+    if refused:
+        sys.exit(ALREADY_RUNNING_EXIT)
 
 
 @main.command()
@@ -119,7 +158,9 @@ def demo(db_path: Path | None, verbose: bool) -> None:
 
     db_path = db_path or Path("data/demo.db")  # apart from the monitor's own store
     path = resolve_db_path(db_path)
-    crawlers = _crawl(list(OUTLETS), db_path, replay=DEMO_DIR, verbose=verbose)
+    crawlers, refused = _crawl(list(OUTLETS), db_path, replay=DEMO_DIR, verbose=verbose)
+    if refused:
+        sys.exit(ALREADY_RUNNING_EXIT)
     new = sum(c.stats.get_value("newswatch/store/new", 0) for c in crawlers)
     fetched = sum(c.stats.get_value("newswatch/extraction/pages", 0) for c in crawlers)
     db = open_store(path)

@@ -30,7 +30,8 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
 
     Each file goes through the same item pipelines as a crawled article. A file that cannot be
     imported is reported with the reason and changes nothing; the others still land. Exits 1
-    when any file was refused.
+    when any file was refused, or when the import was stopped (SIGTERM, Ctrl-C) before it read
+    every file.
     """
     crawler, seeded, path = _run_import(list(paths), db_path, verbose)
     spider = crawler.spider
@@ -47,6 +48,8 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
         f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
         + (f"; the new store first received the {seeded} seed documents" if seeded else "")
     )
+    if (reason := stats.get("finish_reason")) != "finished":
+        _fail(f"the import was stopped ({reason}) before it read every file")
     if spider.refused or stats.get("item_dropped_count"):
         sys.exit(1)
 
@@ -63,26 +66,27 @@ def export(
     """Write stored on-topic articles into DIRECTORY as seed-format files (NNN_<id>.txt).
 
     Numbers continue after the highest already in DIRECTORY; no file is overwritten, and an
-    article whose id already has a file there is not written again. --all writes off-topic
+    article whose id already has a file there is not written again. Exports into one folder
+    take turns (a lock file, .newswatch-export.lock, in it). --all writes off-topic
     articles too.
     """
     from newswatch.dates import parse_date
-    from newswatch.seedfile import SeedFolder
+    from newswatch.seedfile import locked_seed_folder
 
     if since and parse_date(since) is None:
         _fail(f"--since {since!r} is not a date of the form YYYY-MM-DD")
     db, _ = _open_seeded(db_path)
+    written = skipped = 0
     try:
-        folder = SeedFolder(directory)
-        written = skipped = 0
-        for article in iter_articles(
-            db, since=since, outlet=outlet, on_topic=None if everything else True
-        ):
-            if article.id in folder.ids:
-                skipped += 1
-                continue
-            folder.write(article)
-            written += 1
+        with locked_seed_folder(directory) as folder:
+            for article in iter_articles(
+                db, since=since, outlet=outlet, on_topic=None if everything else True
+            ):
+                if article.id in folder.ids:
+                    skipped += 1
+                    continue
+                folder.write(article)
+                written += 1
     except OSError as error:
         _fail(f"cannot write into {directory}: {error.strerror or error}")
     finally:
@@ -128,9 +132,10 @@ def extract(file: Path, url: str) -> None:
     from newswatch.dates import utc_now
     from newswatch.encodings import decode_page
     from newswatch.extraction import ExtractionError, extract_article
+    from newswatch.safe_files import read_regular_file
 
     try:
-        data = file.read_bytes()
+        data = read_regular_file(file)
     except OSError as error:
         _fail(f"cannot read {file}: {error.strerror or error}")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -167,9 +172,9 @@ def classify(paths: tuple[Path, ...], topic_files: tuple[Path, ...]) -> None:
         _fail(str(error))
     refused = 0
     today = utc_now().date()
-    for path in iter_seed_paths(paths):
+    for path, folder in iter_seed_paths(paths):
         try:
-            article = read_seed_file(path, today).article
+            article = read_seed_file(path, today, folder).article
         except SeedFileError as error:
             click.echo(f"newswatch: {error}", err=True)
             refused += 1

@@ -11,6 +11,9 @@ from newswatch.cli import main
 from newswatch.cli.common import _check_store, db_option
 from newswatch.store import resolve_db_path
 
+SQL_TIME_LIMIT_MS = 3000  # any query, canned or typed, is stopped after this
+MAX_RETURNED_ROWS = 1000  # rows a query returns at most (the memory bound: HEAP_LIMIT_MB)
+
 
 @main.command()
 @click.option("--port", default=8001, show_default=True, help="Port to listen on.")
@@ -24,7 +27,8 @@ from newswatch.store import resolve_db_path
 def serve(port: int, host: str, db_path: Path | None) -> None:
     """Open the store in Datasette, with newswatch's metadata (descriptions, newest-first
     sorting, facets, canned queries, the Atom feed at /<db>/feed.atom). Read-only: Datasette
-    runs SELECT queries only."""
+    runs SELECT queries only, each stopped after 3 s, at most 1,000 rows, SQLite's memory
+    bounded at 128 MB; the database's folder is not shown."""
     import os
     import tempfile
 
@@ -44,19 +48,19 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
         "-m",
         "datasette",
         "serve",
-        str(path),
+        path.name,  # from its own folder: /-/databases.json then shows no absolute path
         "-m",
-        str(metadata),
+        str(metadata.resolve()),
         "--host",
         host,
         "--port",
         str(port),
-        "--setting",
-        "sql_time_limit_ms",
-        "3000",
+        *("--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)),
+        *("--setting", "max_returned_rows", str(MAX_RETURNED_ROWS)),
     ]
     click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
     sys.stdout.flush()
     # Datasette takes this process's place: a SIGTERM or Ctrl-C (a supervisor stopping the
     # service) reaches the server itself, and no server is left running without its parent.
+    os.chdir(path.parent)
     os.execv(sys.executable, command)

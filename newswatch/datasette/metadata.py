@@ -31,6 +31,7 @@ HIDDEN = (
 )
 # A story's reports in the order they were published (in UTC; an undated one when first seen).
 _PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
+HEAP_LIMIT_MB = 128  # SQLite's memory in the Datasette server, at most (plugin.py)
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 ARTICLE_FACET_SIZE = 8  # the articles come into view without scrolling past every story
 
@@ -260,7 +261,10 @@ def build_metadata(database: str = "newswatch") -> dict:
                 "queries": copy.deepcopy(QUERIES),  # Datasette writes into what it is given
             }
         },
-        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
+        "plugins": {
+            "datasette-atom": {"allow_unsafe_html_in_canned_queries": False},
+            "newswatch": {"heap_limit_mb": HEAP_LIMIT_MB},
+        },
     }
 
 

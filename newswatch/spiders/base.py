@@ -58,9 +58,9 @@ class NewswatchSpider(scrapy.Spider):
         `self.refused` (and the crawl stats) and the others go on. Stats are counted under
         newswatch/<kind>/read and newswatch/<kind>/refused."""
         today = utc_now().date()
-        for path in iter_seed_paths(paths):
+        for path, folder in iter_seed_paths(paths):
             try:
-                seed = read_seed_file(path, today)
+                seed = read_seed_file(path, today, folder)
             except SeedFileError as error:
                 self.logger.warning("refused %s", error)
                 self.refused.append(error)

@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newswatch.safe_files import read_regular_text
 from newswatch.topic.lexicon import LANGUAGES, Lexicon, make_term, tokens
 from newswatch.topic.model import TopicModel, load_model, model_path
 
@@ -61,7 +62,7 @@ def load_topic(path: str | Path = DEFAULT_TOPIC, *, use_model: bool = True) -> T
     `use_model`)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(path, "utf-8"))
     except OSError as error:
         raise TopicError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:

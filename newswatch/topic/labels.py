@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
+from newswatch.safe_files import read_regular_text
+
 TRUE = {"1", "true", "yes", "y", "on"}
 FALSE = {"0", "false", "no", "n", "off"}
 
@@ -57,7 +59,7 @@ def read_labels(paths: list[Path], db=None, today: Date | None = None) -> list[L
 
 def _rows(path: Path) -> list[dict]:
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark goes
+        text = read_regular_text(path, "utf-8-sig")  # a spreadsheet's BOM goes
     except OSError as error:
         raise LabelError(f"{path}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
