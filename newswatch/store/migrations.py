@@ -250,7 +250,7 @@ def m014_seed_documents(db: Database) -> None:
     from newswatch.store.rows import article_to_row, row_to_article
 
     db["articles"].add_column("source_kind", str)
-    names = [path.name for path in iter_seed_paths([bundled_seeds_dir()])]
+    names = [path.name for path, _ in iter_seed_paths([bundled_seeds_dir()])]
     if not names:
         return
     rows = db.execute(
