@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _check_store, db_option
-from newswatch.store import resolve_db_path
+from newswatch.cli.common import _check_store, db_option, existing_store_path
 
 
 @main.command()
@@ -31,8 +30,8 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
     from newswatch.datasette.metadata import write_metadata
     from newswatch.lemmas import cache_dir
 
-    path = resolve_db_path(db_path)
-    _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
+    path = existing_store_path(db_path)  # never created here: a mistyped --db is an error
+    _check_store(path)  # migrate it first, so Datasette sees the whole schema
     name = f"datasette-metadata-{path.stem}.json"
     try:
         folder = cache_dir()
