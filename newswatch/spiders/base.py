@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from newswatch.dates import backfill_start, utc_now
 from newswatch.discovery import DiscoveryError, parse_feed, parse_sitemap, sitemap_period_end
@@ -25,6 +27,7 @@ from newswatch.items import Article
 from newswatch.outlets import OUTLETS, outlet_for_url
 from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
 from newswatch.seeds import seeds_dir, store_needs_seeds
+from newswatch.signals import start_exhausted
 
 
 class NewswatchSpider(scrapy.Spider):
@@ -34,6 +37,16 @@ class NewswatchSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.refused: list[SeedFileError] = []
         self.warnings: list[str] = []
+        self._start_items: set[int] = set()  # ids of the items start() yielded, until stored
+        self._start_items_done: Deferred | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._start_item_settled, signal=signal)
+        crawler.signals.connect(spider._release_start, signal=signals.spider_closed)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
         if store_needs_seeds(self.settings):
@@ -41,11 +54,35 @@ class NewswatchSpider(scrapy.Spider):
             if folder.is_dir():
                 self.logger.info("new store: importing the seed documents from %s", folder)
                 for article in self.read_seed_articles([folder], "first_use"):
+                    self._start_items.add(id(article))
                     yield article
             else:
                 self.logger.warning("new store, but no seed documents at %s", folder)
         async for output in self.discover():
+            if isinstance(output, Article):
+                self._start_items.add(id(output))
             yield output
+        await self._start_items_stored()
+
+    async def _start_items_stored(self) -> None:
+        """Wait until the items start() yielded have been through the pipelines. Scrapy looks
+        again whether the crawl is over only when a response is handled, or at its 5-second
+        heartbeat: an import (items, no request) sat idle that long before it closed. Once
+        start() returns, Scrapy looks at once."""
+        self.crawler.signals.send_catch_log(signal=start_exhausted)
+        if self._start_items:
+            self._start_items_done = Deferred()
+            await maybe_deferred_to_future(self._start_items_done)
+
+    def _start_item_settled(self, item: Any, **_: Any) -> None:
+        self._start_items.discard(id(item))
+        if not self._start_items:
+            self._release_start()
+
+    def _release_start(self, **_: Any) -> None:
+        done, self._start_items_done = self._start_items_done, None
+        if done is not None:
+            done.callback(None)
 
     async def discover(self) -> AsyncIterator[Any]:
         """Requests and items of this crawl, after the first-use seeds."""
