@@ -1,5 +1,6 @@
 """Wall time of `newswatch import` of 1 and of 5 seed files into a store that already holds the
-seeds (so that no first-use import is timed), each a fresh process, median of 3 runs. Writes
+seeds (so that no first-use import is timed), each a fresh process, median of 3 runs; beside
+it the floor every command pays, `newswatch --version` (Python and imports). Writes
 bench/results/import_time.json.
 
     python bench/import_time.py [--runs 3] [--label after]
@@ -24,14 +25,14 @@ SEEDS = sorted((REPO / "seeds").glob("*.txt"))
 RESULTS = REPO / "bench" / "results" / "import_time.json"
 
 
-def _import(db: Path, files: list[Path]) -> float:
+def _newswatch(*args: str) -> float:
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", "import", *map(str, files), "--db", str(db)],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run([sys.executable, "-m", "newswatch.cli", *args], check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def _import(db: Path, files: list[Path]) -> float:
+    return _newswatch("import", *map(str, files), "--db", str(db))
 
 
 def main() -> None:
@@ -48,6 +49,9 @@ def main() -> None:
             )
             for files in (SEEDS[:1], SEEDS[:5])
         }
+        result["newswatch --version"] = round(
+            statistics.median(_newswatch("--version") for _ in range(args.runs)), 2
+        )
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     saved[args.label] = {"median_seconds": result, "runs": args.runs}
     RESULTS.write_text(json.dumps(saved, indent=2) + "\n")

@@ -259,8 +259,15 @@ def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: st
     return scheduler
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (`scheduler.py: <reason>`, exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scheduler.py", description=__doc__.splitlines()[0])
+    parser = _OneLineErrorParser(prog="scheduler.py", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--config",
         type=Path,
@@ -280,7 +287,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from newswatch.store import StoreError, open_store, resolve_db_path
 
-    schedule = load_schedule(args.config)
+    try:
+        schedule = load_schedule(args.config)
+    except OSError as error:
+        print(f"newswatch: cannot read {args.config}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except (tomllib.TOMLDecodeError, ValueError, KeyError) as error:  # KeyError: a time zone
+        print(f"newswatch: {args.config}: {error}", file=sys.stderr)
+        return 1
     db = str(resolve_db_path(args.db))
     try:
         open_store(db).close()  # fail now, clearly, rather than in every crawl

@@ -8,11 +8,17 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _check_store, db_option, existing_store_path
+from newswatch.cli.common import _check_store, _fail, db_option, existing_store_path
 
 
 @main.command()
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -32,6 +38,7 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
 
     path = existing_store_path(db_path)  # never created here: a mistyped --db is an error
     _check_store(path)  # migrate it first, so Datasette sees the whole schema
+    _check_address(host, port)
     name = f"datasette-metadata-{path.stem}.json"
     try:
         folder = cache_dir()
@@ -60,3 +67,14 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
     # Datasette takes this process's place: a SIGTERM or Ctrl-C (a supervisor stopping the
     # service) reaches the server itself, and no server is left running without its parent.
     os.execv(sys.executable, command)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before Datasette starts, when it could not listen on host:port (a
+    port in use, an address that is not this machine's, a name that does not resolve)."""
+    import socket
+
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
