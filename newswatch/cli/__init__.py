@@ -12,6 +12,7 @@ The group is defined here; each module beside it adds one group of commands:
     judgement.py topic fit, topic weights, rescore: teaching a topic, re-judging the store
     serve.py     serve: the store in Datasette
     probe.py     probe: first contact with the live sites, nothing stored
+    fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
 """
 
 from __future__ import annotations
@@ -47,4 +48,12 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on `main`.
-from newswatch.cli import crawling, files, judgement, probe, serve, status  # noqa: E402, F401
+from newswatch.cli import (  # noqa: E402, F401
+    crawling,
+    files,
+    fixtures,
+    judgement,
+    probe,
+    serve,
+    status,
+)

@@ -145,7 +145,12 @@ class OutletSpider(NewswatchSpider):
         self.bad_argument: str | None = None
         """Why an argument was refused; the crawl then closes before any request. Raising
         here instead would end `scrapy crawl` in a traceback."""
-        if since:
+        if unknown := sorted(set(kwargs) - {"name"}):
+            self.bad_argument = (
+                f"unknown argument {', '.join(f'-a {k}=' for k in unknown)}: an outlet spider "
+                "takes only -a since=YYYY-MM-DD"
+            )
+        elif since:
             try:
                 self.since = backfill_start(since)
             except ValueError as error:
