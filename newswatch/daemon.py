@@ -64,8 +64,10 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
             for kind in ("feeds", "backfill")
             if own.get(kind, defaults.get(kind))
         }
+    timezone = ZoneInfo(data.get("timezone", "UTC"))
+    _check_crons(crons, timezone)
     return Schedule(
-        ZoneInfo(data.get("timezone", "UTC")),
+        timezone,
         int(data.get("jitter_s", 60)),
         int(data.get("timeout_s", 1800)),
         int(data.get("misfire_grace_s", 600)),
@@ -76,6 +78,19 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         crons,
         int(defaults.get("backfill_days", 1)),
     )
+
+
+def _check_crons(crons: dict[str, dict[str, str]], timezone: ZoneInfo) -> None:
+    """Raise ValueError naming the outlet and the cron expression that is not one, so that a
+    typo in the schedule is refused when it is read, not when the daemon starts its jobs."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    for outlet, kinds in crons.items():
+        for kind, cron in kinds.items():
+            try:
+                CronTrigger.from_crontab(cron, timezone=timezone)
+            except ValueError as error:
+                raise ValueError(f"{outlet} {kind} = {cron!r}: {error}") from None
 
 
 # Running crawl subprocesses, so that a stop can reach them.

@@ -59,6 +59,7 @@ def desk(tmp_path_factory) -> Path:
     (folder / "notdb.db").write_text("not a database")
     (folder / "badtz.toml").write_text('timezone = "Mars/Base"\n')
     (folder / "broken.toml").write_text("x = [\n")
+    (folder / "badcron.toml").write_text('[defaults]\nfeeds = "every hour"\n')
     return folder
 
 
@@ -96,12 +97,16 @@ BAD_INPUT = [
     ("schedule", "--config", "adir", "--once"),
     ("schedule", "--config", "badtz.toml", "--once"),
     ("schedule", "--config", "broken.toml", "--once"),
+    ("schedule", "--config", "badcron.toml", "--db", "x.db"),
     # bad dates, numbers, ports, addresses and unwritable outputs
     ("export", "out", "--since", "2026-13-01", "--db", "store.db"),
     ("crawl", "--since", "2026-13-01", "--db", "x.db"),
     ("crawl", "nosuch", "--db", "x.db"),
     ("report", "--db", "store.db", "--out", "adir"),
     ("report", "--db", "store.db", "--out", "/proc/none/r.html"),
+    ("probe", "unian", "--out", "/proc/none"),
+    ("crawl", "unian", "--capture", "/proc/none", "--db", "x.db"),
+    ("golden", "adir", "/proc/none"),
     ("report", "--db", "store.db", "--days", "0"),
     ("status", "--db", "store.db", "--last", "0"),
     ("serve", "--db", "store.db", "--port", "99999"),

@@ -107,6 +107,18 @@ def file_to_write(ctx, param, value: str | None) -> Path | None:
     return Path(value)
 
 
+def folder_to_write(ctx, param, value: Path | None) -> Path | None:
+    """A click callback for an output folder: created now, or a usage error (exit 2) saying
+    why it cannot be, before anything is fetched only to be lost."""
+    if value is None:
+        return None
+    try:
+        value.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.BadParameter(f"{value}: cannot create it: {error.strerror or error}") from None
+    return value
+
+
 def write_text_file(path: Path, text: str) -> None:
     """Write `path` (creating its folder), or fail with one line saying why."""
     try:
