@@ -81,7 +81,7 @@ class NewswatchSpider(scrapy.Spider):
 
     def _release_start(self, **_: Any) -> None:
         done, self._start_items_done = self._start_items_done, None
-        if done is not None:
+        if done is not None and not done.called:  # not cancelled by a crawl stopped meanwhile
             done.callback(None)
 
     async def discover(self) -> AsyncIterator[Any]:
