@@ -165,7 +165,15 @@ def test_an_import_waits_for_no_timer(tmp_path):
         "main(sys.argv[1:])\n"
     )
     db = tmp_path / "import.db"
-    for files in ([SEEDS], [ONE_SEED]):  # a new store (seeds first), then one file into it
+    many = tmp_path / "many"  # many store batches (25 articles each)
+    many.mkdir()
+    for n in range(300):
+        (many / f"{n:03}_{n + 1:016x}.txt").write_text(
+            f" date 2026-01-10 Round {n} of talks between Russia and the United States in "
+            f"Geneva lasted {n + 2} hours, the delegations of both sides said on day {n}."
+        )
+    # A new store (the seeds first), then one file into it, then three hundred.
+    for files, read in (([SEEDS], 5), ([ONE_SEED], 1), ([many], 300)):
         result = subprocess.run(
             [sys.executable, "-c", program, "import", *map(str, files), "--db", str(db)],
             capture_output=True,
@@ -173,7 +181,7 @@ def test_an_import_waits_for_no_timer(tmp_path):
             timeout=60,
         )
         assert result.returncode == 0, result.stderr
-    assert "read 1 file(s); 0 new, 0 updated, 1 unchanged" in result.stdout
+        assert f"read {read} file(s)" in result.stdout
 
 
 def test_fixtures_serve_feeds_a_mirrored_crawl_and_stops_on_sigterm(tmp_path):

@@ -7,6 +7,7 @@ route; they implement `discover()`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 import scrapy
 from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.asyncio import is_asyncio_available
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
@@ -28,6 +30,8 @@ from newswatch.outlets import OUTLETS, outlet_for_url
 from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
 from newswatch.seeds import seeds_dir, store_needs_seeds
 from newswatch.signals import start_exhausted
+
+SCRAPER_SETTLE_TURNS = 100
 
 
 class NewswatchSpider(scrapy.Spider):
@@ -73,6 +77,14 @@ class NewswatchSpider(scrapy.Spider):
         if self._start_items:
             self._start_items_done = Deferred()
             await maybe_deferred_to_future(self._start_items_done)
+        # Scrapy counts an item in process until the item_scraped handlers have returned,
+        # which takes a few turns of the event loop after the signal: give it those turns
+        # (a bounded number: items of responses may be in process too), no timer.
+        slot = self.crawler.engine.scraper.slot
+        for _ in range(SCRAPER_SETTLE_TURNS):
+            if slot is None or slot.is_idle() or not is_asyncio_available():
+                break
+            await asyncio.sleep(0)
 
     def _start_item_settled(self, item: Any, **_: Any) -> None:
         self._start_items.discard(id(item))
