@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SEEDS, crawl_mirrored, run_newswatch
 
+from newswatch.fixtures import load_fixtures
+
 ONE_SEED = sorted(SEEDS.glob("*.txt"))[0]
 
 
@@ -193,7 +195,8 @@ def test_fixtures_serve_feeds_a_mirrored_crawl_and_stops_on_sigterm(tmp_path):
         text=True,
     )
     try:
-        assert server.stdout.readline().startswith(f"serving 61 fixtures from {demo} at http://")
+        count = len(load_fixtures([demo]))
+        assert server.stdout.readline().startswith(f"serving {count} fixtures from {demo} at ")
         mirror = server.stdout.readline().strip().removeprefix("NEWSWATCH_MIRROR=")
         assert mirror.startswith("http://127.0.0.1:") and not mirror.endswith(":0")
         with urllib.request.urlopen(f"{mirror}/rss.unian.net/site/news_ukr.rss") as response:
