@@ -70,8 +70,10 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
             for kind in ("feeds", "backfill")
             if own.get(kind, defaults.get(kind))
         }
+    timezone = ZoneInfo(data.get("timezone", "UTC"))
+    _check_crons(crons, timezone)
     return Schedule(
-        ZoneInfo(data.get("timezone", "UTC")),
+        timezone,
         int(data.get("jitter_s", 60)),
         int(data.get("timeout_s", 1800)),
         int(data.get("misfire_grace_s", 600)),
@@ -82,6 +84,19 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         crons,
         int(defaults.get("backfill_days", 1)),
     )
+
+
+def _check_crons(crons: dict[str, dict[str, str]], timezone: ZoneInfo) -> None:
+    """Raise ValueError naming the outlet and the cron expression that is not one, so that a
+    typo in the schedule is refused when it is read, not when the daemon starts its jobs."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    for outlet, kinds in crons.items():
+        for kind, cron in kinds.items():
+            try:
+                CronTrigger.from_crontab(cron, timezone=timezone)
+            except ValueError as error:
+                raise ValueError(f"{outlet} {kind} = {cron!r}: {error}") from None
 
 
 # Running crawl subprocesses, so that a stop can reach them.
@@ -289,8 +304,15 @@ def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: st
     return scheduler
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (`scheduler.py: <reason>`, exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scheduler.py", description=__doc__.splitlines()[0])
+    parser = _OneLineErrorParser(prog="scheduler.py", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--config",
         type=Path,
@@ -310,7 +332,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from newswatch.store import StoreError, open_store, resolve_db_path
 
-    schedule = load_schedule(args.config)
+    try:
+        schedule = load_schedule(args.config)
+    except OSError as error:
+        print(f"newswatch: cannot read {args.config}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except (tomllib.TOMLDecodeError, ValueError, KeyError) as error:  # KeyError: a time zone
+        print(f"newswatch: {args.config}: {error}", file=sys.stderr)
+        return 1
     db = str(resolve_db_path(args.db))
     try:
         open_store(db).close()  # fail now, clearly, rather than in every crawl

@@ -100,15 +100,29 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
+def fixture_server(
+    index: dict[str, Fixture], host: str = "127.0.0.1", port: int = 0
+) -> ThreadingHTTPServer:
+    """An HTTP server bound to host:port (0: any free port), not yet serving, that answers
+    from `index` (load_fixtures); raises OSError when it cannot listen there."""
+    handler = type("FixtureHandler", (_Handler,), {"index": index})
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def server_url(server: ThreadingHTTPServer) -> str:
+    """The base URL of `server`, what NEWSWATCH_MIRROR is set to."""
+    host, port = server.server_address[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 @contextmanager
 def serve_fixtures(folders: Iterable[Path], port: int = 0) -> Iterator[str]:
-    """Serve the fixtures below `folders` on 127.0.0.1; yields the base URL."""
-    handler = type("FixtureHandler", (_Handler,), {"index": load_fixtures(folders)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    """Serve the fixtures below `folders` on 127.0.0.1, in a thread; yields the base URL."""
+    server = fixture_server(load_fixtures(folders), port=port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server_url(server)
     finally:
         server.shutdown()
         server.server_close()

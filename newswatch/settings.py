@@ -9,6 +9,7 @@ import os
 
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["newswatch.spiders"]
+COMMANDS_MODULE = "newswatch.commands"  # `scrapy crawl` with one-line errors
 NEWSPIDER_MODULE = "newswatch.spiders"
 
 # --- newswatch -------------------------------------------------------------------------------

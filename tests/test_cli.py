@@ -40,12 +40,15 @@ def read_only(folder: Path):
 SEED_IDS = {p.stem.split("_")[1] for p in SEEDS.glob("*.txt")}
 
 
-def test_first_use_imports_the_seeds_and_summarises(db_path):
+def test_first_use_imports_the_seeds_and_summarises(db_path, tmp_path):
+    given = tmp_path / "000_00000000000000e1.txt"
+    given.write_text(" date 2026-01-10 The talks in Geneva went on for four hours.")
+    imported = run_newswatch("import", str(given), "--db", str(db_path))
+    assert "the new store first received the 5 seed documents" in imported.stdout
     result = run_newswatch("summary", "--db", str(db_path))
     assert result.returncode == 0, result.stderr
-    assert _ids(db_path) == SEED_IDS
-    assert "articles:    5" in result.stdout
-    assert "by language: en 4, uk 1" in result.stdout
+    assert _ids(db_path) == SEED_IDS | {"00000000000000e1"}
+    assert "articles:    6" in result.stdout
     assert "from 2025-02-12 to 2026-02-12" in result.stdout
     assert f"newswatch serve --db {db_path}" in result.stdout
 
@@ -156,13 +159,15 @@ def test_export_filters_numbers_and_never_overwrites(db_path, tmp_path):
 
 def test_database_location_flag_environment_and_scrapy_setting(tmp_path):
     env_db = tmp_path / "env.db"
-    result = run_newswatch("summary", env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)
+    result = run_newswatch("import", str(SEEDS), env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert env_db.exists()
     flag_db = tmp_path / "flag.db"
-    run_newswatch("summary", "--db", str(flag_db), env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)
+    run_newswatch(
+        "import", str(SEEDS), "--db", str(flag_db), env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path
+    )
     assert flag_db.exists()
-    default = run_newswatch("summary", cwd=tmp_path)
+    default = run_newswatch("import", str(SEEDS), cwd=tmp_path)
     assert default.returncode == 0 and (tmp_path / "data" / "newswatch.db").exists()
 
     from newswatch.runner import project_settings
@@ -179,12 +184,13 @@ def test_an_unusable_database_path_is_one_clear_line(tmp_path, command):
     args = {"summary": [], "import": [str(SEEDS)], "export": [str(tmp_path / "out")]}[command]
     result = run_newswatch(command, *args, "--db", str(blocker / "x.db"))
     assert result.returncode == 1
-    assert result.stderr.startswith("newswatch: cannot open the database")
+    reason = "cannot open the database" if command == "import" else "no database at"
+    assert result.stderr.startswith(f"newswatch: {reason}")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_importing_into_a_read_only_database_is_one_clear_line(db_path, tmp_path):
-    assert run_newswatch("summary", "--db", str(db_path)).returncode == 0
+    assert run_newswatch("import", str(SEEDS), "--db", str(db_path)).returncode == 0
     before = _count(db_path)
     (tmp_path / "new").mkdir()
     (tmp_path / "new" / "000_00000000000000c1.txt").write_text("A new article.")
@@ -307,6 +313,7 @@ def test_out_of_range_options_are_refused_in_one_line(db_path, tmp_path, args, w
 
 def test_report_creates_the_folder_it_writes_into(db_path, tmp_path):
     out = tmp_path / "reports" / "daily" / "coverage.html"
+    run_newswatch("import", str(SEEDS), "--db", str(db_path))
     result = run_newswatch("report", "--db", str(db_path), "--out", str(out), "--days", "3650")
     assert result.returncode == 0, result.stderr
     assert "<svg" in out.read_text()

@@ -16,7 +16,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_newswatch
+from conftest import REPO, SEEDS, run_newswatch
 
 from newswatch.fixtures import (
     DEMO_DIR,
@@ -335,7 +335,7 @@ def test_a_crawl_that_crashes_or_hangs_is_recorded_and_the_daemon_goes_on(tmp_pa
     from newswatch import daemon
 
     db = tmp_path / "c.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))
     mocker.patch.object(
         daemon, "crawl_command", return_value=[sys.executable, "-c", "import time; time.sleep(30)"]
     )

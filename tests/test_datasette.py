@@ -213,3 +213,35 @@ def test_atom_entry_ids_are_iris(two_offsets_store):
     feed = feedparser.parse(get(two_offsets_store, "/newswatch/feed.atom").text)
     (entry,) = feed.entries  # one story
     assert entry.id.startswith("tag:newswatch,2026:story:"), entry.id
+
+
+def test_today_by_outlet_counts_the_utc_day_of_publication(tmp_path):
+    """An article of 00:30 Kyiv time today was published yesterday in UTC; one of 12:00:01 on
+    the eve at UTC-12 was published today in UTC: the query compares UTC day with UTC day."""
+    from datetime import timedelta
+
+    from newswatch.dates import utc_now
+
+    now = utc_now()
+    today, eve = now.date(), now.date() - timedelta(days=1)
+    path = tmp_path / "newswatch.db"
+    db = open_store(path)
+    for url, published, text in (
+        (
+            "https://www.unian.ua/politics/local-today-13999990.html",
+            f"{today}T00:30:00+02:00",
+            "Делегації Росії та США провели переговори у Женеві щодо припинення війни.",
+        ),
+        (
+            "https://www.unian.ua/politics/utc-today-13999991.html",
+            f"{eve}T12:00:01-12:00",
+            "Міністри закордонних справ ЄС обговорили в Брюсселі санкції і зимову допомогу.",
+        ),
+    ):
+        article = Article(url=url, language="uk", title=text[:40], text=text, published=published)
+        normalise_article(article, now)
+        article.on_topic, article.relevance = True, 1.0
+        save_article(db, article, now.isoformat())
+    db.close()
+    (today_row,) = rows(path, "/newswatch/today_by_outlet.json")
+    assert today_row["articles"] == 1 and today_row["titles"].startswith("Міністри")

@@ -43,3 +43,28 @@ def test_every_command_and_option_is_documented():
 def test_every_article_field_is_in_the_schema_table():
     for field in ARTICLE_FIELDS:
         assert re.search(rf"^\| `{field}` \|", README, flags=re.M), field
+
+
+def test_the_datasette_addresses_name_the_database_the_readmes_command_serves():
+    """Datasette names a database after its file: the README's addresses must use the name of
+    the store its own `newswatch serve` command opens (the demo's data/demo.db: `demo`), and
+    name a table, view or canned query that store has."""
+    from pathlib import Path
+
+    from newswatch.datasette.metadata import build_metadata
+
+    section = README[README.index("### Opening the data in Datasette") :]
+    section = section[: section.index("\n## ")]
+    (command,) = [b for b in _bash_blocks(section) if "newswatch serve" in b]
+    store = re.search(r"--db (\S+)", command).group(1)
+    assert f"into `{store}`" in README  # the store the quick start's `newswatch demo` makes
+    name = Path(store).stem
+    assert f"http://127.0.0.1:8001/{name}" in command
+    database = build_metadata(name)["databases"][name]
+    known = set(database["tables"]) | set(database["queries"])
+    paths = re.findall(r"`(/[^`\s]*)`", section)
+    assert len(paths) >= 3
+    for path in paths:
+        db, _, rest = path[1:].partition("/")
+        assert db == name, path
+        assert not rest or re.split(r"[?.]", rest)[0] in known, path

@@ -12,18 +12,48 @@ The group is defined here; each module beside it adds one group of commands:
     judgement.py topic fit, topic weights, rescore: teaching a topic, re-judging the store
     serve.py     serve: the store in Datasette
     probe.py     probe: first contact with the live sites, nothing stored
+    fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
 """
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """The command group whose usage errors (a bad option value, a missing argument) are one
+    line on stderr, `newswatch: <reason>`, exit status 2, like every other error: not click's
+    four lines of usage and hint."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:  # `newswatch` alone: the help
+            error.show()
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"newswatch: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("newswatch: aborted", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newswatch")
 def main() -> None:
     """newswatch: follow one story across five news outlets, into SQLite."""
 
 
 # Importing the command modules registers their commands on `main`.
-from newswatch.cli import crawling, files, judgement, probe, serve, status  # noqa: E402, F401
+from newswatch.cli import (  # noqa: E402, F401
+    crawling,
+    files,
+    fixtures,
+    judgement,
+    probe,
+    serve,
+    status,
+)

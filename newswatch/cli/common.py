@@ -1,5 +1,6 @@
-"""What every command shares: the --db and -v options, crawl settings, the store opened (and
-seeded on first use), and failing with one line on stderr."""
+"""What every command shares: the --db and -v options, crawl settings, the store created and
+seeded (by the commands that write) or only opened (by those that read), and failing with one
+line on stderr."""
 
 from __future__ import annotations
 
@@ -106,6 +107,18 @@ def file_to_write(ctx, param, value: str | None) -> Path | None:
     return Path(value)
 
 
+def folder_to_write(ctx, param, value: Path | None) -> Path | None:
+    """A click callback for an output folder: created now, or a usage error (exit 2) saying
+    why it cannot be, before anything is fetched only to be lost."""
+    if value is None:
+        return None
+    try:
+        value.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.BadParameter(f"{value}: cannot create it: {error.strerror or error}") from None
+    return value
+
+
 def write_text_file(path: Path, text: str) -> None:
     """Write `path` (creating its folder), or fail with one line saying why."""
     try:
@@ -120,9 +133,24 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _open_seeded(db_path: Path | None):
-    """The store, after a first-use seed import if it holds no article yet."""
+def existing_store_path(db_path: Path | None) -> Path:
+    """The path of the store a reading command opens (--db, NEWSWATCH_DB, the default), or fail
+    with one line: reading commands never create a database, nor the folder it would be in."""
     path = resolve_db_path(db_path)
-    if _check_store(path):
-        _run_import([], db_path, verbose=False)
-    return open_store(path), path
+    if path.is_dir():
+        _fail(f"{path} is a folder, not a database file")
+    if not path.is_file():
+        _fail(
+            f"no database at {path}: check --db or NEWSWATCH_DB "
+            "(`newswatch crawl`, `import` or `demo` create one)"
+        )
+    return path
+
+
+def _open_existing(db_path: Path | None):
+    """The store at `db_path` and its path, opened (migrated if older) but never created."""
+    path = existing_store_path(db_path)
+    try:
+        return open_store(path), path
+    except StoreError as error:
+        _fail(str(error))

@@ -16,6 +16,7 @@ from newswatch.cli.common import (
     _settings,
     backfill_day,
     db_option,
+    folder_to_write,
     verbose_option,
 )
 from newswatch.outlet_lock import ALREADY_RUNNING_EXIT, CrawlAlreadyRunning
@@ -84,6 +85,7 @@ def _setting(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--capture",
     type=click.Path(file_okay=False, path_type=Path),
+    callback=folder_to_write,
     help="Save every response into this folder as fixtures.",
 )
 @click.option(
@@ -205,7 +207,9 @@ def schedule(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("captured", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("goldens", type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "goldens", type=click.Path(file_okay=False, path_type=Path), callback=folder_to_write
+)
 def golden(captured: Path, goldens: Path) -> None:
     """Turn captured article pages (a fixtures folder) into regression tests: for each, a golden
     expected output GOLDENS/<outlet>/<name>.json and its body GOLDENS/<outlet>/<name>.body.txt,

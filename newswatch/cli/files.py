@@ -11,7 +11,7 @@ import click
 from newswatch.cli import main
 from newswatch.cli.common import (
     _fail,
-    _open_seeded,
+    _open_existing,
     _run_import,
     db_option,
     topic_option,
@@ -75,7 +75,7 @@ def export(
 
     if since and parse_date(since) is None:
         _fail(f"--since {since!r} is not a date of the form YYYY-MM-DD")
-    db, _ = _open_seeded(db_path)
+    db, _ = _open_existing(db_path)
     written = skipped = 0
     try:
         with locked_seed_folder(directory) as folder:

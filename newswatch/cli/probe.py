@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, verbose_option
+from newswatch.cli.common import _fail, folder_to_write, verbose_option
 from newswatch.outlets import OUTLETS
 
 
@@ -37,6 +37,7 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("fixtures/probe"),
     show_default=True,
+    callback=folder_to_write,
     help="Save every response here as fixtures, ready for `newswatch golden`.",
 )
 @click.option(

@@ -8,15 +8,20 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _check_store, db_option
-from newswatch.store import resolve_db_path
+from newswatch.cli.common import _check_store, _fail, db_option, existing_store_path
 
 SQL_TIME_LIMIT_MS = 3000  # any query, canned or typed, is stopped after this
 MAX_RETURNED_ROWS = 1000  # rows a query returns at most (the memory bound: HEAP_LIMIT_MB)
 
 
 @main.command()
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -35,8 +40,9 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
     from newswatch.datasette.metadata import write_metadata
     from newswatch.lemmas import cache_dir
 
-    path = resolve_db_path(db_path)
-    _check_store(path)  # create and migrate it first, so Datasette sees the whole schema
+    path = existing_store_path(db_path)  # never created here: a mistyped --db is an error
+    _check_store(path)  # migrate it first, so Datasette sees the whole schema
+    _check_address(host, port)
     try:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -64,3 +70,14 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
     # service) reaches the server itself, and no server is left running without its parent.
     os.chdir(path.parent)
     os.execv(sys.executable, command)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before Datasette starts, when it could not listen on host:port (a
+    port in use, an address that is not this machine's, a name that does not resolve)."""
+    import socket
+
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")

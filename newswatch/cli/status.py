@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, _open_seeded, db_option, file_to_write, write_text_file
+from newswatch.cli.common import (
+    _fail,
+    _open_existing,
+    db_option,
+    file_to_write,
+    write_text_file,
+)
 from newswatch.outlets import OUTLETS
 from newswatch.store import StoreError, count_articles, open_store, resolve_db_path
 from newswatch.store.definitions import (
@@ -146,7 +152,7 @@ def report(out: Path, days: int, db_path: Path | None) -> None:
 
     from newswatch.report import coverage, render
 
-    db, path = _open_seeded(db_path)
+    db, path = _open_existing(db_path)
     try:
         newest, undated = db.execute(
             "SELECT max(date), count(*) - count(date) FROM on_topic_articles"
@@ -167,7 +173,7 @@ def report(out: Path, days: int, db_path: Path | None) -> None:
 @db_option
 def summary(db_path: Path | None) -> None:
     """Print what the store holds: articles by outlet and language, and the dates covered."""
-    db, path = _open_seeded(db_path)
+    db, path = _open_existing(db_path)
     try:
         total = count_articles(db)
         by = {

@@ -110,7 +110,7 @@ QUERIES = {
         "description": "How many on-topic articles each outlet published today (UTC), and "
         "their headlines.",
         "sql": "SELECT outlet, count(*) AS articles, group_concat(title, ' | ') AS titles "
-        "FROM on_topic_articles WHERE date = date('now') GROUP BY outlet "
+        "FROM on_topic_articles WHERE date(published_utc) = date('now') GROUP BY outlet "
         "ORDER BY articles DESC",
     },
     "story_coverage": {

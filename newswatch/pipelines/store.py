@@ -12,6 +12,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
+from newswatch.signals import start_exhausted
 from newswatch.store import open_store, resolve_db_path, save_article, write_transaction
 from newswatch.store.definitions import SEED, counts_as_on_topic
 
@@ -54,13 +55,16 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             resolve_db_path(settings=settings),
             crawler.stats,
             crawler,
             batch_size=settings.getint("NEWSWATCH_STORE_BATCH", 1),
             batch_seconds=settings.getfloat("NEWSWATCH_STORE_BATCH_S", 1.0),
         )
+        # The spider's own items (seeds, imported files) are all in: write them now.
+        crawler.signals.connect(pipeline._flush, signal=start_exhausted)
+        return pipeline
 
     def open_spider(self):
         self.db = open_store(self.db_path)

@@ -8,6 +8,7 @@ route; they implement `discover()`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -15,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from newswatch.dates import backfill_start, utc_now
 from newswatch.discovery import DiscoveryError, parse_feed, parse_sitemap, sitemap_period_end
@@ -26,6 +30,9 @@ from newswatch.items import Article
 from newswatch.outlets import OUTLETS, outlet_for_url
 from newswatch.seedfile import SeedFileError, iter_seed_paths, read_seed_file
 from newswatch.seeds import describe_seed, seeds_dir, store_needs_seeds
+from newswatch.signals import start_exhausted
+
+SCRAPER_SETTLE_TURNS = 100
 
 
 class NewswatchSpider(scrapy.Spider):
@@ -35,6 +42,16 @@ class NewswatchSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.refused: list[SeedFileError] = []
         self.warnings: list[str] = []
+        self._start_items: set[int] = set()  # ids of the items start() yielded, until stored
+        self._start_items_done: Deferred | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._start_item_settled, signal=signal)
+        crawler.signals.connect(spider._release_start, signal=signals.spider_closed)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
         if store_needs_seeds(self.settings):
@@ -42,11 +59,44 @@ class NewswatchSpider(scrapy.Spider):
             if folder.is_dir():
                 self.logger.info("new store: importing the seed documents from %s", folder)
                 for article in self.read_seed_articles([folder], "first_use"):
-                    yield describe_seed(article)
+                    seed = describe_seed(article)
+                    self._start_items.add(id(seed))
+                    yield seed
             else:
                 self.logger.warning("new store, but no seed documents at %s", folder)
         async for output in self.discover():
+            if isinstance(output, Article):
+                self._start_items.add(id(output))
             yield output
+        await self._start_items_stored()
+
+    async def _start_items_stored(self) -> None:
+        """Wait until the items start() yielded have been through the pipelines. Scrapy looks
+        again whether the crawl is over only when a response is handled, or at its 5-second
+        heartbeat: an import (items, no request) sat idle that long before it closed. Once
+        start() returns, Scrapy looks at once."""
+        self.crawler.signals.send_catch_log(signal=start_exhausted)
+        if self._start_items:
+            self._start_items_done = Deferred()
+            await maybe_deferred_to_future(self._start_items_done)
+        # Scrapy counts an item in process until the item_scraped handlers have returned,
+        # which takes a few turns of the event loop after the signal: give it those turns
+        # (a bounded number: items of responses may be in process too), no timer.
+        slot = self.crawler.engine.scraper.slot
+        for _ in range(SCRAPER_SETTLE_TURNS):
+            if slot is None or slot.is_idle() or not is_asyncio_available():
+                break
+            await asyncio.sleep(0)
+
+    def _start_item_settled(self, item: Any, **_: Any) -> None:
+        self._start_items.discard(id(item))
+        if not self._start_items:
+            self._release_start()
+
+    def _release_start(self, **_: Any) -> None:
+        done, self._start_items_done = self._start_items_done, None
+        if done is not None and not done.called:  # not cancelled by a crawl stopped meanwhile
+            done.callback(None)
 
     async def discover(self) -> AsyncIterator[Any]:
         """Requests and items of this crawl, after the first-use seeds."""
@@ -109,7 +159,12 @@ class OutletSpider(NewswatchSpider):
         self.bad_argument: str | None = None
         """Why an argument was refused; the crawl then closes before any request. Raising
         here instead would end `scrapy crawl` in a traceback."""
-        if since:
+        if unknown := sorted(set(kwargs) - {"name"}):
+            self.bad_argument = (
+                f"unknown argument {', '.join(f'-a {k}=' for k in unknown)}: an outlet spider "
+                "takes only -a since=YYYY-MM-DD"
+            )
+        elif since:
             try:
                 self.since = backfill_start(since)
             except ValueError as error:

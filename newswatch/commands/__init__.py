@@ -1,0 +1,1 @@
+"""newswatch's versions of Scrapy commands (COMMANDS_MODULE in newswatch/settings.py)."""
