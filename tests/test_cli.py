@@ -149,10 +149,12 @@ def test_export_filters_numbers_and_never_overwrites(db_path, tmp_path):
     assert "wrote 3 file(s), 2 already there" in again.stdout
     assert len(list(out.iterdir())) == 6
 
-    none = run_newswatch(
+    one = run_newswatch(
         "export", str(tmp_path / "mt"), "--outlet", "moscowtimes", "--db", str(db_path)
     )
-    assert "wrote 0 file(s)" in none.stdout
+    assert "wrote 1 file(s)" in one.stdout  # The Moscow Times' seed document, and no other
+    (written,) = (tmp_path / "mt").iterdir()
+    assert written.name.endswith("_ca8e71d551259f98.txt")  # seeds/004_..., The Moscow Times'
     bad = run_newswatch("export", str(out), "--since", "12/02/2026", "--db", str(db_path))
     assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -65,6 +65,8 @@ def test_the_datasette_addresses_name_the_database_the_readmes_command_serves():
     paths = re.findall(r"`(/[^`\s]*)`", section)
     assert len(paths) >= 3
     for path in paths:
+        if path == "/" or path.startswith(("/story/", "/-/")):
+            continue  # the desk, the story pages and Datasette's own: of no one database
         db, _, rest = path[1:].partition("/")
         assert db == name, path
-        assert not rest or re.split(r"[?.]", rest)[0] in known, path
+        assert not rest or re.split(r"[?./]", rest)[0] in known, path

@@ -111,7 +111,7 @@ def test_why_a_crawl_failed_reaches_the_daemon_log_and_the_crawls_table(tmp_path
     from newswatch import daemon
 
     db = tmp_path / "d.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     failing = "print('earlier output'); raise SystemExit('newswatch: the reason it failed')"
     mocker.patch.object(daemon, "crawl_command", return_value=[sys.executable, "-c", failing])
     with caplog.at_level(logging.INFO, logger="newswatch.daemon"):
@@ -159,7 +159,7 @@ def _gone(pid: int, timeout: float = 60) -> bool:
 
 def test_one_crawl_per_outlet_at_a_time_and_a_killed_daemon_takes_its_crawl_along(tmp_path):
     db = tmp_path / "d.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     # The daemon's crawl, slowed down so that it is still running when the daemon is killed.
     with serve_fixtures([DEMO_DIR]) as mirror:
         code = (
@@ -208,7 +208,7 @@ def test_the_daemon_skips_an_outlet_already_being_crawled(tmp_path, caplog):
     from newswatch import daemon
 
     db = tmp_path / "d.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     with serve_fixtures([DEMO_DIR]) as mirror:
         crawl = subprocess.Popen(_slow_crawl("unian", db, mirror, 4), cwd=tmp_path)
         try:
@@ -217,7 +217,8 @@ def test_the_daemon_skips_an_outlet_already_being_crawled(tmp_path, caplog):
                 status = daemon.run_crawl("unian", "feeds", str(db), replay=str(DEMO_DIR))
             assert status == 75
             assert "crawl unian (feeds) skipped: already running" in caplog.text
-            assert _crawls(db) == []  # and nothing recorded as a failed crawl
+            # Nothing recorded as a failed crawl: the one row is the running crawl's own.
+            assert _crawls(db) == [("unian", "running")]
         finally:
             crawl.terminate()
             crawl.wait(60)
@@ -226,7 +227,7 @@ def test_the_daemon_skips_an_outlet_already_being_crawled(tmp_path, caplog):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_long_running_command_stops_on_a_signal_and_says_it_did_not_finish(tmp_path, signum):
     db = tmp_path / "d.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     with serve_fixtures([DEMO_DIR]) as mirror:
         crawl = subprocess.Popen(
             _slow_crawl("unian", db, mirror),
@@ -255,7 +256,7 @@ def _fetch(port: int, path: str) -> tuple[int, dict]:
 
 def test_serve_bounds_every_query_and_hides_where_the_database_lives(tmp_path):
     db = tmp_path / "private-folder" / "nw.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -333,7 +334,7 @@ def test_an_import_stops_on_a_signal_and_says_it_did_not_finish(tmp_path, signum
             f"Generated article {n}: " + " ".join(str(n * k) for k in range(50))
         )
     db = tmp_path / "d.db"
-    run_newswatch("summary", "--db", str(db))
+    run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
     command = [sys.executable, "-m", "newswatch.cli", "import", str(folder), "--db", str(db)]
     importer = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60

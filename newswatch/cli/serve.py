@@ -64,7 +64,7 @@ def serve(port: int, host: str, db_path: Path | None) -> None:
         *("--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)),
         *("--setting", "max_returned_rows", str(MAX_RETURNED_ROWS)),
     ]
-    click.echo(f"newswatch in Datasette: http://{host}:{port}/{path.stem}")
+    click.echo(f"newswatch in Datasette: http://{host}:{port}/ (the desk; the store: /{path.stem})")
     sys.stdout.flush()
     # Datasette takes this process's place: a SIGTERM or Ctrl-C (a supervisor stopping the
     # service) reaches the server itself, and no server is left running without its parent.
