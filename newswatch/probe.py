@@ -7,9 +7,9 @@ CaptureMiddleware, ready for `newswatch golden`.
 
 The crawl is as polite as any: robots.txt, the User-Agent, delays, AutoThrottle and retries are
 the project's settings; only the store's parts (the pipelines, skipping stored articles,
-conditional GET, the pending articles, the crawls table) are switched off, and refusals
-(`newswatch.blocking`) are recorded as the edition being blocked. An article two editions
-list is fetched once, for the first.
+conditional GET, the pending articles, the crawls table, the outlet's lock) are switched
+off, and refusals (`newswatch.blocking`) are recorded as the edition being blocked. An
+article two editions list is fetched once, for the first.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ STORE_COMPONENTS = {
         "newswatch.middlewares.ConditionalGetMiddleware",
     ),
     "SPIDER_MIDDLEWARES": ("newswatch.pending.PendingArticlesMiddleware",),
-    "EXTENSIONS": ("newswatch.extensions.CrawlRecorder",),
+    # The outlet's lock too: it would create `<db>.locks/`, and refuse a probe while the
+    # daemon crawls the outlet.
+    "EXTENSIONS": ("newswatch.outlet_lock.OutletLock", "newswatch.extensions.CrawlRecorder"),
     "ITEM_PIPELINES": (
         "newswatch.pipelines.NormalisePipeline",
         "newswatch.pipelines.TopicPipeline",

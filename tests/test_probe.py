@@ -120,3 +120,21 @@ def test_probe_tells_an_edition_refused_by_a_challenge_page_it_is_blocked(tmp_pa
     assert "503x3" in ukr[9].split(), ukr  # counted, and not retried
     assert ukr[-1].startswith("FAILED: blocked: challenge page (cloudflare)"), ukr
     assert sum(1 for url, _ in handler.served if url in LISTED) == 3
+
+
+def test_probe_takes_no_outlet_lock_and_runs_beside_a_crawl_of_the_outlet(tmp_path):
+    """A probe stores nothing: it neither creates `<db>.locks/` nor is refused by a crawl of
+    the outlet (the daemon's) holding the outlet's lock."""
+    from newswatch.locks import held_lock
+    from newswatch.outlet_lock import outlet_lock_path
+
+    with serve_fixtures([DEMO_DIR]) as mirror:
+        alone = _probe(mirror, tmp_path, "unian", "--limit", "1")
+        assert not (tmp_path / "store.db.locks").exists()
+        with held_lock(outlet_lock_path(tmp_path / "store.db", "unian"), wait=False):
+            beside = _probe(mirror, tmp_path, "unian", "--limit", "1")
+    for result in (alone, beside):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "unian: 3 of 3 editions work" in result.stdout
+    assert not (tmp_path / "store.db").exists()
