@@ -159,6 +159,15 @@ def test_export_filters_numbers_and_never_overwrites(db_path, tmp_path):
     assert bad.returncode == 1 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_export_help_says_how_exports_take_turns():
+    """The export locks the folder itself and leaves no lock file in it (the test above finds
+    none): its help must not name one."""
+    result = run_newswatch("export", "--help")
+    assert result.returncode == 0
+    assert ".newswatch-export.lock" not in result.stdout
+    assert "locks the folder" in " ".join(result.stdout.split())
+
+
 def test_database_location_flag_environment_and_scrapy_setting(tmp_path):
     env_db = tmp_path / "env.db"
     result = run_newswatch("import", str(SEEDS), env={"NEWSWATCH_DB": str(env_db)}, cwd=tmp_path)

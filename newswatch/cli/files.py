@@ -67,7 +67,7 @@ def export(
 
     Numbers continue after the highest already in DIRECTORY; no file is overwritten, and an
     article whose id already has a file there is not written again. Exports into one folder
-    take turns (a lock file, .newswatch-export.lock, in it). --all writes off-topic
+    take turns (each locks the folder; no file is left in it). --all writes off-topic
     articles too.
     """
     from newswatch.dates import parse_date
