@@ -203,6 +203,12 @@ def test_seeds_stored_by_an_older_version_are_described_on_upgrade(db_path):
     }
     assert rows == {i: (o, t, "seed") for i, (o, t) in SEED_ARTICLES.items()}
     assert db["articles"].get("80f9698f8040a783")["canonical_url"] == SPUTNIK_SEED_URL
+    # Known by the outlet's article id too, as in a new store: the article under an edited
+    # slug is not fetched and stored again.
+    from newswatch.store import stored_first_seen
+
+    edited = SPUTNIK_SEED_URL.rsplit("/", 1)[0] + "/nato-chief-edited-slug-1123626208.html"
+    assert stored_first_seen(db, edited) is not None
     assert [m.name for m in migrations.pending(db)] == []
     db.close()
 

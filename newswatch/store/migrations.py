@@ -244,7 +244,7 @@ def m014_seed_documents(db: Database) -> None:
     """`source_kind`: 'seed' marks the seed documents a new store received first. The bundled
     seeds stored before it (untitled rows of no outlet, by their file name) are marked and
     described from their text (newswatch.seeds.describe_seed); `migrate` links them again."""
-    from newswatch.keys import canonical_url
+    from newswatch.keys import article_key, canonical_url
     from newswatch.seedfile import iter_seed_paths
     from newswatch.seeds import bundled_seeds_dir, describe_seed
     from newswatch.store.rows import article_to_row, row_to_article
@@ -262,6 +262,8 @@ def m014_seed_documents(db: Database) -> None:
     for values in rows.fetchall():
         seed = describe_seed(row_to_article(dict(zip(columns, values, strict=True))))
         seed.canonical_url = canonical_url(seed.canonical_url) if seed.canonical_url else None
+        # As normalise_article keys it in a new store: found under an edited slug too.
+        seed.article_key = article_key(seed.canonical_url) if seed.canonical_url else None
         row = article_to_row(seed)
-        described = ("source_kind", "canonical_url", "outlet", "title", "stems")
+        described = ("source_kind", "canonical_url", "article_key", "outlet", "title", "stems")
         db["articles"].update(seed.id, {name: row[name] for name in described})
