@@ -28,9 +28,11 @@ DESK_ROWS = 50  # stories on the desk; the canned query `desk` has them all
 
 
 async def store_database(datasette) -> str | None:
-    """The database the desk shows: the first one with newswatch's `stories` view."""
+    """The database the desk shows: the first one with newswatch's `on_topic_stories` view
+    (a store an older newswatch left, not yet upgraded, has `stories` but not the views and
+    columns the desk reads)."""
     for name, database in datasette.databases.items():
-        if name != "_internal" and "stories" in await database.view_names():
+        if name != "_internal" and "on_topic_stories" in await database.view_names():
             return name
     return None
 
