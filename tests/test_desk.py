@@ -111,6 +111,8 @@ def test_a_store_of_an_older_version_not_yet_upgraded_still_opens_in_datasette(t
     response = page(older, "/")
     assert response.status_code == 200, response.text[:300]
     assert "The desk" not in response.text
+    story = page(older, "/story/0123456789abcdef")  # no desk for a story page: not found
+    assert story.status_code == 404 and "No story 0123456789abcdef" in story.text
 
 
 def test_each_story_on_the_desk_has_a_thumbnail_of_its_spread(demo_store):
