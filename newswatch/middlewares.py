@@ -43,7 +43,13 @@ from twisted.internet.defer import Deferred
 
 from newswatch.blocking import blocked_reason
 from newswatch.dates import iso_utc, utc_now
-from newswatch.store import forget_pending, open_store, resolve_db_path, stored_first_seen
+from newswatch.store import (
+    forget_pending,
+    open_store,
+    refund_try,
+    resolve_db_path,
+    stored_first_seen,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -232,20 +238,14 @@ class BlockedResponse(IgnoreRequest):
         self.reason, self.status = reason, status
 
 
-class BlockingMiddleware:
+class BlockingMiddleware(StoreMiddleware):
     """Responses that refuse newswatch (`newswatch.blocking.blocked_reason`: 403, 451, a bot
     challenge page, whatever its status) are counted (newswatch/blocked/responses, per page
     kind newswatch/blocked/<kind>, the first reason in newswatch/blocked/reason), logged once,
     and dropped: a challenge served as 503 is not retried, one served as 200 is not taken for
-    a page with no article. A crawl whose article pages were all refused so is recorded as
-    `blocked` (CrawlRecorder). robots.txt is left to Scrapy."""
-
-    def __init__(self, crawler):
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+    a page with no article, and a pending article's request refused so is not counted as one
+    of its tries. A crawl whose article pages were all refused so is recorded as `blocked`
+    (CrawlRecorder). robots.txt is left to Scrapy."""
 
     def process_response(self, request: Request, response):
         if request.url.endswith("/robots.txt"):
@@ -258,6 +258,8 @@ class BlockingMiddleware:
         if self.stats.get_value("newswatch/blocked/reason") is None:
             self.stats.set_value("newswatch/blocked/reason", reason)
             logger.warning("blocked: %s: %s (a proxy may help)", request.url, reason)
+        if request.meta.get("pending"):
+            refund_try(self.store, request.url)
         raise BlockedResponse(reason, response.status, request.url)
 
 

@@ -102,3 +102,21 @@ def test_the_proxy_is_the_outlets_setting_else_its_environment_variable(monkeypa
     monkeypatch.delenv("NEWSWATCH_PROXY_UNIAN")
     assert _proxy_for(monkeypatch, {}, {"NEWSWATCH_PROXY_SPUTNIK": "http://s:3"}) is None
     assert _proxy_for(monkeypatch, {}, {}, {"proxy": "http://own:4"}) == "http://own:4"
+
+
+@pytest.mark.slow
+def test_a_site_that_keeps_refusing_does_not_use_up_the_pending_articles_tries(tmp_path):
+    """Three blocked crawls with one try allowed: a refusal is not a try, so every listed
+    article is still pending, to be fetched once the site (or a proxy) lets newswatch in."""
+    db = tmp_path / "blocked.db"
+    with listing_server(refusal="451") as (base, _):
+        for _ in range(3):
+            result, stats = crawl_mirrored(
+                "unian", base, db, RETRY_BACKOFF_BASE=0.1, NEWSWATCH_PENDING_TRIES=1
+            )
+            assert result.returncode == 0, result.stderr[-3000:]
+            assert stats.get("newswatch/pending/given_up", 0) == 0
+    with closing(sqlite3.connect(db)) as conn:
+        pending = conn.execute("SELECT count(*) FROM pending").fetchone()[0]
+    assert pending == len(LISTED)
+    assert stats["newswatch/pending/requested"] == len(LISTED)  # asked again, and refused

@@ -22,7 +22,7 @@ from newswatch.store.connection import (
     resolve_db_path,
     write_transaction,
 )
-from newswatch.store.listings import forget_pending, record_listing, take_pending
+from newswatch.store.listings import forget_pending, record_listing, refund_try, take_pending
 from newswatch.store.migrations import migrations
 from newswatch.store.relink import relink_all
 from newswatch.store.shape import ensure_db_shape
@@ -33,6 +33,7 @@ __all__ = [
     "count_articles",
     "ensure_db_shape",
     "forget_pending",
+    "refund_try",
     "iter_articles",
     "migrate",
     "open_store",

@@ -6,7 +6,7 @@ which nothing it listed is seen again. So they are saved only in the transaction
 as `pending`, every article it named that is not stored yet. A pending row goes once the
 article is stored or accounted for for good (the page answered and holds no article, 404, 410);
 until then every crawl of the outlet requests it again, and after `max_tries` such crawls it is
-given up.
+given up. A request the site refused (blocking) is not counted as a try.
 """
 
 from __future__ import annotations
@@ -65,6 +65,13 @@ def take_pending(
             )
         ]
     return again, given_up
+
+
+def refund_try(db: Database, url: str) -> None:
+    """The site refused `url` (blocking: a 403, a 451, a challenge page): that request was no
+    try, so a site that keeps refusing never uses up an article's tries."""
+    with write_transaction(db):
+        db.execute("UPDATE pending SET tries = max(tries - 1, 0) WHERE url = ?", [url])
 
 
 def forget_pending(db: Database, urls: Iterable[str]) -> int:
