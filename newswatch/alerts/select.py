@@ -118,3 +118,19 @@ def digest_due(db: Database, channel: Channel, now: datetime) -> datetime | None
         "SELECT max(created) FROM alerts WHERE channel = ? AND kind = 'digest'", [channel.name]
     ).fetchone()[0]
     return None if latest and parse_datetime(latest) >= moment else moment
+
+
+def failed_deliveries(db: Database) -> list[str]:
+    """One line per channel with alerts not delivered (test messages aside): how many, the
+    latest reason, and the next try; `newswatch status` prints them."""
+    return [
+        f"alerts to {channel}: {count} not delivered after {attempts} tr"
+        f"{'y' if attempts == 1 else 'ies'} ({result}); next try {next_try}"
+        for channel, count, attempts, result, next_try in db.execute(
+            "SELECT channel, count(*), max(attempts), "
+            "(SELECT result FROM alerts r WHERE r.channel = f.channel AND r.state = 'failed' "
+            "ORDER BY r.id DESC LIMIT 1), min(next_try) "
+            "FROM alerts f WHERE state = 'failed' AND kind != 'test' "
+            "GROUP BY channel ORDER BY channel"
+        )
+    ]
