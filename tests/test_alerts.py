@@ -116,7 +116,8 @@ def config_for(url: str, **channel) -> AlertConfig:
 
 
 def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)  # the demo store's articles were first seen just before
+    """The clock's time: the demo store's stories joined just before it (it records them)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def write_config(tmp_path: Path, url: str, extra: str = "") -> Path:
