@@ -4,6 +4,7 @@ JSON webhook (http.server) and an SMTP server (aiosmtpd), over a copy of the dem
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import threading
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import apprise
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -20,7 +22,7 @@ from newswatch.alerts import send
 from newswatch.alerts.config import AlertConfig, AlertConfigError, Channel, load_config
 from newswatch.alerts.send import backoff, run_alerts
 from newswatch.store import open_store
-from tests.conftest import run_newswatch
+from tests.conftest import REPO, run_newswatch
 
 SINCE = "2026-01-01T00:00:00+00:00"  # before the demo store was made: all of it is new
 DEMO_HEADLINES = {
@@ -370,3 +372,16 @@ def test_a_digest_waits_for_its_local_time(webhook, db):
     # Today's digest moment is two hours away: yesterday's came before the demo's stories.
     assert run_alerts(db, config, start, since=SINCE).sent == 0
     assert run_alerts(db, config, start + timedelta(hours=2, minutes=1), since=SINCE).sent == 1
+
+
+def test_the_readmes_alerts_file_loads_and_apprise_takes_its_urls(tmp_path):
+    section = (REPO / "README.md").read_text().split("### Get alerts", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, flags=re.S).group(1)
+    path = tmp_path / "alerts.toml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(path, {"HOOK_TOKEN": "t", "SMTP_PASSWORD": "p"})
+    assert set(config.channels) == {"desk", "mail"}
+    assert config.channels["mail"].mode == "daily"
+    for channel in config.channels.values():
+        assert apprise.Apprise().add(channel.url), channel.name
+    assert "${" not in config.channels["mail"].url
