@@ -385,3 +385,11 @@ def test_the_readmes_alerts_file_loads_and_apprise_takes_its_urls(tmp_path):
     for channel in config.channels.values():
         assert apprise.Apprise().add(channel.url), channel.name
     assert "${" not in config.channels["mail"].url
+
+
+def test_datasette_describes_the_alerts_table():
+    from newswatch.datasette.metadata import build_metadata
+
+    tables = build_metadata()["databases"]["newswatch"]["tables"]
+    assert "pending before it is sent" in tables["alerts"]["description"]
+    assert tables["alerts"]["facets"] == ["channel", "state", "kind"]

@@ -256,6 +256,13 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "sort_desc": "listed_at",
                         "facets": ["outlet", "tries"],
                     },
+                    "alerts": {
+                        "description": "Each alert sent, or to be sent, to a channel of the "
+                        "alerts file (newswatch alert): written pending before it is sent, then "
+                        "sent or failed (result; tried again after next_try).",
+                        "sort_desc": "created",
+                        "facets": ["channel", "state", "kind"],
+                    },
                     **{name: {"hidden": True} for name in HIDDEN},
                 },
                 "queries": copy.deepcopy(QUERIES),  # Datasette writes into what it is given
