@@ -4,9 +4,13 @@ JSON webhook (http.server) and an SMTP server (aiosmtpd), over a copy of the dem
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -39,6 +43,7 @@ class Webhook:
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.status = 200
+        self.on_receipt = lambda: None  # called once a payload is in, before the answer
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,6 +51,7 @@ class Webhook:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.status == 200:
                     receiver.received.append(json.loads(body))
+                    receiver.on_receipt()
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -329,6 +335,48 @@ def test_a_crash_between_sending_and_recording_sends_at_most_one_duplicate(
     assert run_alerts(db, config, now(), since=SINCE).sent == 0
     titles = webhook.titles()
     assert len(titles) == 3 and len(set(titles)) == 2  # one duplicate, nothing lost
+
+
+def test_a_kill_9_between_sending_and_recording_sends_one_duplicate_and_loses_nothing(
+    webhook, store, tmp_path
+):
+    """A real SIGKILL: the receiver kills `newswatch alert` as soon as the first message is in,
+    before its answer, so before the alert is recorded as sent."""
+    config = write_config(tmp_path, webhook.url)
+    args = ["alert", "--since", "2026-01-01", "--config", str(config), "--db", str(store)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", *args],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    webhook.on_receipt = lambda: os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=120) == -signal.SIGKILL
+    assert len(webhook.received) == 1
+    assert [state for _, _, state, _ in alert_rows(store)] == ["pending"]
+
+    webhook.on_receipt = lambda: None
+    again = run_newswatch(*args)
+    assert again.returncode == 0, again.stderr
+    assert "2 sent" in again.stdout  # the one in doubt again, and the one not sent yet
+    assert run_newswatch(*args).stdout.startswith("alerts: 0 sent")
+    titles = webhook.titles()
+    assert len(titles) == 3 and {t.split(": ", 1)[1] for t in titles} == DEMO_HEADLINES
+
+
+def test_a_receiver_that_never_answers_times_out_and_gets_the_alert_later(webhook, db):
+    with socket.socket() as silent:  # it accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        start = now()
+        timing_out = config_for(f"json://127.0.0.1:{port}/hook?cto=1&rto=1")
+        outcome = run_alerts(db, timing_out, start, since=SINCE)
+    assert outcome.failed == 2 and outcome.sent == 0
+    assert "127.0.0.1" in outcome.failures[0]
+    later = start + backoff(1)
+    assert run_alerts(db, config_for(webhook.url), later, since=SINCE).sent == 2
+    assert len(webhook.received) == 2
 
 
 def test_a_story_reaching_another_outlet_is_updated_at_most_once_per_interval(webhook, db):
