@@ -331,8 +331,10 @@ def test_a_crash_between_sending_and_recording_sends_at_most_one_duplicate(
     assert db.execute("SELECT state FROM alerts").fetchall() == [("pending",)]
 
     monkeypatch.setattr(send, "_record_result", record)
-    assert run_alerts(db, config, now(), since=SINCE).sent == 2  # the pending one again, once
-    assert run_alerts(db, config, now(), since=SINCE).sent == 0
+    assert run_alerts(db, config, now(), since=SINCE).sent == 1  # the other; one is leased
+    later = now() + send.LEASE
+    assert run_alerts(db, config, later, since=SINCE).sent == 1  # the pending one again, once
+    assert run_alerts(db, config, later, since=SINCE).sent == 0
     titles = webhook.titles()
     assert len(titles) == 3 and len(set(titles)) == 2  # one duplicate, nothing lost
 
@@ -356,9 +358,16 @@ def test_a_kill_9_between_sending_and_recording_sends_one_duplicate_and_loses_no
     assert [state for _, _, state, _ in alert_rows(store)] == ["pending"]
 
     webhook.on_receipt = lambda: None
+    before_the_lease = run_newswatch(*args)  # the message in doubt is still its sender's
+    assert "1 sent" in before_the_lease.stdout
+    assert len(webhook.received) == 2
+    database = open_store(store)
+    with database.conn:  # five minutes later: the lease of the killed sender is over
+        database.execute("UPDATE alerts SET next_try = ? WHERE state = 'pending'", [SINCE])
+    database.close()
     again = run_newswatch(*args)
     assert again.returncode == 0, again.stderr
-    assert "2 sent" in again.stdout  # the one in doubt again, and the one not sent yet
+    assert "1 sent" in again.stdout  # the one in doubt, again
     assert run_newswatch(*args).stdout.startswith("alerts: 0 sent")
     titles = webhook.titles()
     assert len(titles) == 3 and {t.split(": ", 1)[1] for t in titles} == DEMO_HEADLINES
@@ -377,6 +386,27 @@ def test_a_receiver_that_never_answers_times_out_and_gets_the_alert_later(webhoo
     later = start + backoff(1)
     assert run_alerts(db, config_for(webhook.url), later, since=SINCE).sent == 2
     assert len(webhook.received) == 2
+
+
+def test_two_cycles_at_once_send_a_retried_message_once(webhook, db):
+    start = now()
+    webhook.status = 500
+    run_alerts(db, config_for(webhook.url), start, since=SINCE)
+    webhook.status = 200
+    later = start + backoff(1)
+    first = send._retries(db, config_for(webhook.url).channels["desk"], later)
+    second = send._retries(db, config_for(webhook.url).channels["desk"], later)
+    assert len(first) == 2 and second == []  # the first cycle leased both messages
+
+
+def test_a_channel_gets_only_its_topics_and_the_recent_stories(webhook, db):
+    other = config_for(webhook.url, topics=("another_topic",))
+    assert run_alerts(db, other, now(), since=SINCE).sent == 0
+    # The demo stories were published on 19 and 20 November 2026: not in the last 48 hours.
+    recent = AlertConfig({"desk": Channel("desk", webhook.url)}, 48, DESK)
+    assert run_alerts(db, recent, now(), since=SINCE).sent == 0
+    ours = config_for(webhook.url, topics=("west_russia_talks",))
+    assert run_alerts(db, ours, now(), since=SINCE).sent == 2
 
 
 def test_a_story_reaching_another_outlet_is_updated_at_most_once_per_interval(webhook, db):

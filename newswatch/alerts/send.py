@@ -4,9 +4,11 @@ Each message's rows are written to `alerts` as `pending` BEFORE it is sent, in o
 that inserts only rows not recorded yet (unique per channel, story, kind and outlets/languages):
 two cycles at once cannot both send it. After sending, the rows become `sent`, or `failed` with
 the reason and a next try after a back-off that doubles (5 minutes to 6 hours); rows not sent
-whose next try has come are sent again by the next cycles, so nothing due is lost. A cycle
-killed between sending and recording leaves the rows `pending`: the next cycle sends that
-message again, once: at most one duplicate, and only after a crash in that window.
+whose next try has come are sent again by the next cycles, so nothing due is lost. A message
+being sent is leased to its cycle (its next try a lease ahead), so that two cycles at once never
+both send it. A cycle killed between sending and recording leaves the rows `pending`: once the
+lease is over, a later cycle sends that message again, once: at most one duplicate, and only
+after a crash in that window.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from newswatch.dates import iso_utc, parse_datetime
 from newswatch.store import write_transaction
 
 FIRST_BACKOFF = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)
+"""How long a message being sent is left to its sender: another cycle (a cron run beside the
+daemon) tries it only after this, when its sender died before recording what happened."""
 LONGEST_BACKOFF = timedelta(hours=6)
 TEST_TITLE = "newswatch: test message"
 
@@ -101,7 +106,7 @@ def _record_pending(
                     story.languages,
                     key,
                     iso_utc(now),
-                    iso_utc(now),
+                    iso_utc(now + LEASE),
                 ],
             )
             if cursor.rowcount:
@@ -139,7 +144,23 @@ def _retries(db: Database, channel: Channel, now: datetime) -> list[tuple[str, b
     ):
         if parse_datetime(next_try) <= now:
             messages.setdefault(key, []).append((story_id, kind))
-    return [(key, rows[0][1] == "digest", rows) for key, rows in messages.items()]
+    return [
+        (key, rows[0][1] == "digest", rows)
+        for key, rows in messages.items()
+        if _claim(db, key, now)
+    ]
+
+
+def _claim(db: Database, key: str, now: datetime) -> bool:
+    """Take message `key` to try it again, unless another cycle took it first: its next try
+    moves a lease ahead."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE alerts SET next_try = ? WHERE message = ? AND state != 'sent' "
+            "AND next_try <= ?",
+            [iso_utc(now + LEASE), key, iso_utc(now)],
+        )
+    return cursor.rowcount > 0
 
 
 def _new_messages(
