@@ -409,6 +409,13 @@ def test_a_channel_gets_only_its_topics_and_the_recent_stories(webhook, db):
     assert run_alerts(db, ours, now(), since=SINCE).sent == 2
 
 
+def test_an_undated_story_counts_as_published_when_it_joined(webhook, db):
+    with db.conn:
+        db.execute("UPDATE articles SET published_utc = NULL")
+    recent = AlertConfig({"desk": Channel("desk", webhook.url)}, 48, DESK)
+    assert run_alerts(db, recent, now(), since=SINCE).sent == 2
+
+
 def test_a_story_reaching_another_outlet_is_updated_at_most_once_per_interval(webhook, db):
     config = config_for(webhook.url, update_hours=6)
     start = now()

@@ -1,7 +1,8 @@
 """What is due for a channel: the on-topic stories (newswatch.store.definitions) to alert.
 
 - A **new** story: first seen by newswatch after the channel was set up (so that a store just
-  backfilled or imported does not flood it) and published within the window.
+  backfilled or imported does not flood it) and published within the window (an undated story:
+  joined within it).
 - An **update**: a story already alerted (or first seen before the channel was set up) that
   has since reached another outlet or language; at most one per story per channel interval.
 - A **digest** (hourly, daily) takes the stories due at its scheduled moment, newest first;
@@ -55,7 +56,8 @@ def _story_rows(db: Database, channel: Channel, set_up: str, window_start: datet
         "l.created, l.outlets, l.languages "
         "FROM on_topic_stories s LEFT JOIN alerts l ON l.id = (SELECT max(m.id) FROM alerts m "
         "WHERE m.channel = ? AND m.story_id = s.story_id) "
-        "WHERE s.last_published >= ? AND datetime(s.joined) >= datetime(?) "
+        "WHERE coalesce(s.last_published, datetime(s.joined)) >= ? "
+        "AND datetime(s.joined) >= datetime(?) "
         f"AND datetime(s.joined) <= datetime(?) {topic_filter}"
         "ORDER BY s.joined DESC, s.last_published DESC, s.story_id",
         [
