@@ -416,6 +416,19 @@ def test_an_undated_story_counts_as_published_when_it_joined(webhook, db):
     assert run_alerts(db, recent, now(), since=SINCE).sent == 2
 
 
+def test_a_dry_run_lists_the_retries_due_and_changes_nothing(webhook, db):
+    start = now()
+    webhook.status = 500
+    run_alerts(db, config_for(webhook.url), start, since=SINCE)
+    before = db.execute("SELECT * FROM alerts ORDER BY id").fetchall()
+    shown = []
+    later = start + backoff(1)
+    outcome = run_alerts(db, config_for(webhook.url), later, dry_run=True, show=shown.append)
+    assert outcome.planned == 2 and len(shown) == 2
+    assert db.execute("SELECT * FROM alerts ORDER BY id").fetchall() == before
+    assert webhook.received == []
+
+
 def test_a_story_reaching_another_outlet_is_updated_at_most_once_per_interval(webhook, db):
     config = config_for(webhook.url, update_hours=6)
     start = now()

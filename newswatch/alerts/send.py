@@ -133,9 +133,12 @@ def _record_result(db: Database, key: str, went: bool, result: str, now: datetim
         )
 
 
-def _retries(db: Database, channel: Channel, now: datetime) -> list[tuple[str, bool, list]]:
+def _retries(
+    db: Database, channel: Channel, now: datetime, claim: bool = True
+) -> list[tuple[str, bool, list]]:
     """The messages of `channel` recorded and not sent whose next try has come: (key, digest,
-    [(story_id, kind)]), oldest first."""
+    [(story_id, kind)]), oldest first; each claimed (leased) for this cycle unless not `claim`
+    (a dry run)."""
     messages: dict[str, list] = {}
     for key, story_id, kind, next_try in db.execute(
         "SELECT message, story_id, kind, next_try FROM alerts WHERE channel = ? "
@@ -147,7 +150,7 @@ def _retries(db: Database, channel: Channel, now: datetime) -> list[tuple[str, b
     return [
         (key, rows[0][1] == "digest", rows)
         for key, rows in messages.items()
-        if _claim(db, key, now)
+        if not claim or _claim(db, key, now)
     ]
 
 
@@ -204,7 +207,7 @@ def run_alerts(
             outcome.failures.append(f"{channel.name}: {result}")
 
     for channel in config.channels.values():
-        for key, digest, rows in _retries(db, channel, now):
+        for key, digest, rows in _retries(db, channel, now, claim=not dry_run):
             stories = [story_alert(db, config, story_id, kind) for story_id, kind in rows]
             send(channel, key, render(stories, digest))
         set_up = since or channel_set_up(db, channel, now, record=not dry_run)
