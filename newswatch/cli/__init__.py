@@ -11,6 +11,7 @@ The group is defined here; each module beside it adds one group of commands:
     status.py    status, summary, report: what the store holds and how the crawls fare
     judgement.py topic fit, topic weights, rescore: teaching a topic, re-judging the store
     serve.py     serve: the store in Datasette
+    alerts.py    alert, alert test: new and spreading stories to the analyst's channels
     probe.py     probe: first contact with the live sites, nothing stored
     fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
 """
@@ -49,6 +50,7 @@ def main() -> None:
 
 # Importing the command modules registers their commands on `main`.
 from newswatch.cli import (  # noqa: E402, F401
+    alerts,
     crawling,
     files,
     fixtures,

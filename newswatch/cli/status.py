@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from newswatch.alerts.select import failed_deliveries
 from newswatch.cli import main
 from newswatch.cli.common import (
     _fail,
@@ -81,6 +82,8 @@ def status(last: int, db_path: Path | None) -> None:
                 )
             if problems:
                 unhealthy.append(outlet)
+        for line in failed_deliveries(db):
+            click.echo(line)
     finally:
         db.close()
     if unhealthy:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from newswatch.items import field_docs
-from newswatch.store.definitions import news
+from newswatch.store.definitions import PUBLICATION_ORDER, news
 
 METADATA_FILE = Path(__file__).parent / "metadata.json"
 HIDDEN = (
@@ -30,7 +30,7 @@ HIDDEN = (
     "edition_keys",
 )
 # A story's reports in the order they were published (in UTC; an undated one when first seen).
-_PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
+_PUBLICATION_ORDER = PUBLICATION_ORDER
 HEAP_LIMIT_MB = 128  # SQLite's memory in the Datasette server, at most (plugin.py)
 ARTICLE_FACETS = ["outlet", "language", "on_topic", "date", "story_id"]
 ARTICLE_FACET_SIZE = 8  # the articles come into view without scrolling past every story
@@ -255,6 +255,13 @@ def build_metadata(database: str = "newswatch") -> dict:
                         "next crawls of the outlet request them again (tries counts them).",
                         "sort_desc": "listed_at",
                         "facets": ["outlet", "tries"],
+                    },
+                    "alerts": {
+                        "description": "Each alert sent, or to be sent, to a channel of the "
+                        "alerts file (newswatch alert): written pending before it is sent, then "
+                        "sent or failed (result; tried again after next_try).",
+                        "sort_desc": "created",
+                        "facets": ["channel", "state", "kind"],
                     },
                     **{name: {"hidden": True} for name in HIDDEN},
                 },

@@ -21,6 +21,10 @@ SEED = "seed"
 """`source_kind` of the seed documents a new store receives first."""
 
 
+PUBLICATION_ORDER = "coalesce(a.published_utc, datetime(a.first_seen))"
+"""The order of a story's reports (as `a`), first published first: the feed's and the alerts'."""
+
+
 def _column(alias: str, name: str) -> str:
     return f"{alias}.[{name}]" if alias else f"[{name}]"
 

@@ -267,3 +267,34 @@ def m014_seed_documents(db: Database) -> None:
         row = article_to_row(seed)
         described = ("source_kind", "canonical_url", "article_key", "outlet", "title", "stems")
         db["articles"].update(seed.id, {name: row[name] for name in described})
+
+
+@migrations()
+def m015_alerts(db: Database) -> None:
+    """Alerts (newswatch.alerts). `alert_channels`: when each channel of the alerts file was
+    first seen (`set_up`): only stories first seen after it are alerted, so that a backfilled
+    store does not flood it. `alerts`: one row per story per message sent to a channel, written
+    `pending` BEFORE it is sent and updated after (`sent`, or `failed` with the reason in
+    `result` and the next try in `next_try`, attempts counted). `outlets` and `languages` are
+    the story's at the time; unique per (channel, story, kind, outlets, languages), so the same
+    alert is never recorded, hence never sent, twice. `message` groups the rows sent together
+    (the stories of one digest)."""
+    db.execute(
+        "CREATE TABLE [alert_channels] ([channel] TEXT PRIMARY KEY, [set_up] TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE [alerts] ("
+        "[id] INTEGER PRIMARY KEY, [channel] TEXT NOT NULL, [story_id] TEXT, "
+        "[kind] TEXT NOT NULL CHECK ([kind] IN ('new', 'update', 'digest', 'test')), "
+        "[outlets] TEXT NOT NULL DEFAULT '', [languages] TEXT NOT NULL DEFAULT '', "
+        "[message] TEXT NOT NULL, "
+        "[state] TEXT NOT NULL DEFAULT 'pending' "
+        "CHECK ([state] IN ('pending', 'sent', 'failed')), "
+        "[attempts] INTEGER NOT NULL DEFAULT 0, [created] TEXT NOT NULL, [next_try] TEXT, "
+        "[sent_at] TEXT, [result] TEXT)"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX [alerts_once] ON [alerts] "
+        "([channel], [story_id], [kind], [outlets], [languages])"
+    )
+    db.execute("CREATE INDEX [alerts_due] ON [alerts] ([state], [next_try])")
