@@ -43,6 +43,8 @@ from newswatch.outlets import OUTLETS
 logger = logging.getLogger("newswatch.daemon")
 DEFAULT_SCHEDULE = Path(__file__).parent / "schedule.toml"
 STOP_TIMEOUT_S = 60
+DEFAULT_ALERTS_CRON = "*/5 * * * *"  # retries and digests between crawls
+ALERTS_TIMEOUT_S = 300
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Schedule:
     jobs_db: str
     crons: dict[str, dict[str, str]] = field(default_factory=dict)  # outlet -> kind -> cron
     backfill_days: int = 1
+    alerts: str | None = None  # the alerts file (`newswatch alert --config`), if alerts are sent
+    alerts_cron: str = DEFAULT_ALERTS_CRON
 
 
 def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
@@ -72,6 +76,7 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         }
     timezone = ZoneInfo(data.get("timezone", "UTC"))
     _check_crons(crons, timezone)
+    _check_crons({"alerts": {"alerts": str(data.get("alerts_cron", DEFAULT_ALERTS_CRON))}}, timezone)
     return Schedule(
         timezone,
         int(data.get("jitter_s", 60)),
@@ -83,6 +88,8 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         str(data.get("jobs_db", "data/jobs.db")),
         crons,
         int(defaults.get("backfill_days", 1)),
+        data.get("alerts") or os.environ.get("NEWSWATCH_ALERTS") or None,
+        str(data.get("alerts_cron", DEFAULT_ALERTS_CRON)),
     )
 
 
@@ -142,9 +149,55 @@ def run_crawl(
     timeout_s: int = 1800,
     backfill_days: int = 1,
     cwd: str | None = None,
+    alerts: str | None = None,
 ) -> int:
     """One crawl of one outlet in its own process; its exit status. Never raises. Why a crawl
-    failed (the last lines it wrote) goes into the log and into its `crawls` row."""
+    failed (the last lines it wrote) goes into the log and into its `crawls` row. With an
+    alerts file, the alerts the crawl made due are sent once it has finished."""
+    status = _run_crawl(
+        outlet, kind, db, replay, capture, capture_keep, timeout_s, backfill_days, cwd
+    )
+    if alerts and status == 0 and not _stopping.is_set():
+        run_alerts(db, alerts, cwd=cwd)
+    return status
+
+
+def run_alerts(db: str, alerts: str, cwd: str | None = None) -> int:
+    """`newswatch alert` in its own process (after each crawl, and as a job of its own for
+    retries and digests); its exit status, its output in the log. Never raises. Two runs at
+    once never both send a message (the alerts table leases it)."""
+    command = [sys.executable, "-m", "newswatch.cli", "alert", "--config", alerts, "--db", db]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=ALERTS_TIMEOUT_S,
+            preexec_fn=_stop_with_parent,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        logger.error("alerts failed: %s", error)
+        return -1
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    log = logger.info if done.returncode == 0 else logger.error
+    log("alerts (exit %d): %s", done.returncode, " | ".join(lines[-OUTPUT_TAIL_LINES:]))
+    return done.returncode
+
+
+def _run_crawl(
+    outlet: str,
+    kind: str,
+    db: str,
+    replay: str | None,
+    capture: str | None,
+    capture_keep: int,
+    timeout_s: int,
+    backfill_days: int,
+    cwd: str | None,
+) -> int:
     if _stopping.is_set():
         return -1
     command = crawl_command(outlet, kind, db, replay, capture, capture_keep, backfill_days)
@@ -299,8 +352,20 @@ def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: st
                     "capture_keep": schedule.capture_keep,
                     "timeout_s": schedule.timeout_s,
                     "backfill_days": schedule.backfill_days,
+                    "alerts": schedule.alerts,
                 },
             )
+    if schedule.alerts:
+        # Retries, digests at their hour, and the channels set up when the daemon starts.
+        scheduler.add_job(
+            run_alerts,
+            CronTrigger.from_crontab(schedule.alerts_cron, timezone=schedule.timezone),
+            id="alerts",
+            name="alerts",
+            replace_existing=True,
+            next_run_time=datetime.now(schedule.timezone),
+            kwargs={"db": db, "alerts": schedule.alerts},
+        )
     return scheduler
 
 
@@ -327,6 +392,11 @@ def main(argv: list[str] | None = None) -> int:
         "--once", action="store_true", help="run every outlet's feeds crawl once, then exit"
     )
     parser.add_argument("--no-capture", action="store_true", help="do not save fixtures")
+    parser.add_argument(
+        "--alerts",
+        help="send alerts with this alerts file after each crawl and every few minutes "
+        "[default: the schedule's `alerts`, else $NEWSWATCH_ALERTS; none: no alerts]",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -347,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newswatch: {error}", file=sys.stderr)
         return 1
     capture = None if (args.no_capture or not schedule.capture) else schedule.fixtures
+    if args.alerts:
+        schedule.alerts = args.alerts
 
     def stop(signum, _frame):
         logger.info("signal %s: stopping; no new crawl starts", signum)
@@ -360,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     if args.once:
         failed = 0
+        if schedule.alerts:
+            run_alerts(db, schedule.alerts)  # its channels set up before the crawls
         for outlet in OUTLETS:
             if _stopping.is_set():
                 break
@@ -372,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
                     capture,
                     schedule.capture_keep,
                     schedule.timeout_s,
+                    alerts=schedule.alerts,
                 )
                 != 0
             )

@@ -491,3 +491,48 @@ def test_datasette_describes_the_alerts_table():
     tables = build_metadata()["databases"]["newswatch"]["tables"]
     assert "pending before it is sent" in tables["alerts"]["description"]
     assert tables["alerts"]["facets"] == ["channel", "state", "kind"]
+
+
+# The daemon ----------------------------------------------------------------------------------
+
+
+def test_the_daemon_sends_the_alerts_its_crawls_made_due(webhook, tmp_path):
+    """`scheduler.py --once --alerts FILE` on a fresh store: the channel is set up before the
+    crawls, and each crawl's new stories are alerted once it has finished, one per story."""
+    from newswatch.fixtures import DEMO_DIR
+
+    config = write_config(tmp_path, webhook.url)
+    store = tmp_path / "daemon.db"
+    command = [sys.executable, str(REPO / "scheduler.py"), "--once", "--no-capture"]
+    command += ["--replay", str(DEMO_DIR), "--db", str(store), "--alerts", str(config)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    new = [t.split(": ", 1)[1] for t in webhook.titles() if t.startswith("New story: ")]
+    assert sorted(new) == sorted(DEMO_HEADLINES)  # each story once, as soon as it broke
+    assert "alerts (exit 0)" in done.stderr
+    kinds = [kind for _, kind, state, _ in alert_rows(store) if state == "sent"]
+    assert kinds.count("new") == 2 and len(kinds) == len(webhook.received)
+
+
+def test_the_daemon_schedules_an_alerts_job_of_its_own(tmp_path):
+    from newswatch.daemon import build_scheduler, load_schedule
+
+    schedule_file = tmp_path / "schedule.toml"
+    base = f'jobs_db = "{tmp_path / "jobs.db"}"\n[defaults]\nfeeds = "*/15 * * * *"\n'
+    schedule_file.write_text(base, encoding="utf-8")
+    without = build_scheduler(load_schedule(schedule_file), str(tmp_path / "a.db"), None, None)
+    assert "alerts" not in {job.id for job in without.get_jobs()}
+    schedule_file.write_text(
+        f'alerts = "alerts.toml"\nalerts_cron = "*/10 * * * *"\n{base}', encoding="utf-8"
+    )
+    schedule = load_schedule(schedule_file)
+    scheduler = build_scheduler(schedule, str(tmp_path / "a.db"), None, None)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert jobs["alerts"].kwargs == {"db": str(tmp_path / "a.db"), "alerts": "alerts.toml"}
+    assert jobs["unian-feeds"].kwargs["alerts"] == "alerts.toml"  # and after each crawl
+    schedule_file.write_text(f'alerts_cron = "every ten minutes"\n{base}', encoding="utf-8")
+    with pytest.raises(ValueError, match="alerts_cron|alerts"):
+        load_schedule(schedule_file)
