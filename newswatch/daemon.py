@@ -76,7 +76,8 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         }
     timezone = ZoneInfo(data.get("timezone", "UTC"))
     _check_crons(crons, timezone)
-    _check_crons({"alerts": {"alerts": str(data.get("alerts_cron", DEFAULT_ALERTS_CRON))}}, timezone)
+    alerts_cron = str(data.get("alerts_cron", DEFAULT_ALERTS_CRON))
+    _check_crons({"alerts": {"alerts_cron": alerts_cron}}, timezone)
     return Schedule(
         timezone,
         int(data.get("jitter_s", 60)),
@@ -89,7 +90,7 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         crons,
         int(defaults.get("backfill_days", 1)),
         data.get("alerts") or os.environ.get("NEWSWATCH_ALERTS") or None,
-        str(data.get("alerts_cron", DEFAULT_ALERTS_CRON)),
+        alerts_cron,
     )
 
 
