@@ -4,12 +4,10 @@ Datasette's bounds. Real processes throughout."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from urllib.request import urlopen
 
 import pytest
 from conftest import REPO, SEEDS, run_newswatch
+from support.browser import serving
 
 from newswatch.fixtures import DEMO_DIR, serve_fixtures
 
@@ -246,9 +245,9 @@ def test_a_long_running_command_stops_on_a_signal_and_says_it_did_not_finish(tmp
     assert out.startswith("unian        shutdown")
 
 
-def _fetch(port: int, path: str) -> tuple[int, dict]:
+def _fetch(base: str, path: str) -> tuple[int, dict]:
     try:
-        with urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+        with urlopen(f"{base}{path}", timeout=60) as response:
             return response.status, json.load(response)
     except HTTPError as error:
         return error.code, json.load(error)
@@ -257,23 +256,8 @@ def _fetch(port: int, path: str) -> tuple[int, dict]:
 def test_serve_bounds_every_query_and_hides_where_the_database_lives(tmp_path):
     db = tmp_path / "private-folder" / "nw.db"
     run_newswatch("import", str(SEEDS), "--db", str(db))  # a store with its seeds
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(db), "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            time.sleep(0.3)
-        status, databases = _fetch(port, "/-/databases.json")
+    with serving(db, cwd=tmp_path) as base:
+        status, databases = _fetch(base, "/-/databases.json")
         assert status == 200 and [d["name"] for d in databases] == ["nw"]
         assert "private-folder" not in json.dumps(databases)
 
@@ -281,7 +265,7 @@ def test_serve_bounds_every_query_and_hides_where_the_database_lives(tmp_path):
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
         )
         started = time.monotonic()
-        status, answer = _fetch(port, f"/nw.json?sql={quote(endless)}")
+        status, answer = _fetch(base, f"/nw.json?sql={quote(endless)}")
         assert status == 400 and "too long" in answer["error"]
         assert time.monotonic() - started < 15
         # 300 MB in one value: no row limit stops it, the memory bound does.
@@ -289,13 +273,10 @@ def test_serve_bounds_every_query_and_hides_where_the_database_lives(tmp_path):
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 150) "
             "SELECT length(group_concat(hex(zeroblob(1000000)))) FROM c"
         )
-        status, answer = _fetch(port, f"/nw.json?sql={quote(huge)}")
+        status, answer = _fetch(base, f"/nw.json?sql={quote(huge)}")
         assert status == 400 and "out of memory" in answer["error"]
-        status, _ = _fetch(port, "/nw.json?sql=" + quote("SELECT count(*) FROM articles"))
+        status, _ = _fetch(base, "/nw.json?sql=" + quote("SELECT count(*) FROM articles"))
         assert status == 200  # and the server goes on
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.mark.parametrize(

@@ -154,3 +154,21 @@ def _open_existing(db_path: Path | None):
         return open_store(path), path
     except StoreError as error:
         _fail(str(error))
+
+
+def _name_value_pairs(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = [value.partition("=") for value in values]
+    if bad := [v for v, (name, eq, _) in zip(values, pairs, strict=True) if not (name and eq)]:
+        raise click.BadParameter(f"{bad[0]!r} is not NAME=VALUE")
+    return {name: value for name, _, value in pairs}
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_name_value_pairs,
+    help="Override a Scrapy or newswatch setting (repeatable), as with scrapy crawl -s.",
+)

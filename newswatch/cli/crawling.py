@@ -17,6 +17,7 @@ from newswatch.cli.common import (
     backfill_day,
     db_option,
     folder_to_write,
+    settings_option,
     verbose_option,
 )
 from newswatch.outlet_lock import ALREADY_RUNNING_EXIT, CrawlAlreadyRunning
@@ -68,13 +69,6 @@ def _crawl(
     return [c for c in crawlers if c.spider.name not in busy], bool(refused)
 
 
-def _setting(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
-    pairs = [value.partition("=") for value in values]
-    if bad := [v for v, (name, eq, _) in zip(values, pairs, strict=True) if not (name and eq)]:
-        raise click.BadParameter(f"{bad[0]!r} is not NAME=VALUE")
-    return {name: value for name, _, value in pairs}
-
-
 @main.command()
 @click.argument("outlets", nargs=-1, type=click.Choice(list(OUTLETS)))
 @click.option(
@@ -94,15 +88,7 @@ def _setting(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
     callback=backfill_day,
     help="Backfill: walk archives back to this day (1990 or later).",
 )
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_setting,
-    help="Override a Scrapy or newswatch setting (repeatable), as with scrapy crawl -s.",
-)
+@settings_option
 @db_option
 @verbose_option
 def crawl(

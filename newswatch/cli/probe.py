@@ -9,18 +9,8 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, folder_to_write, verbose_option
+from newswatch.cli.common import _fail, folder_to_write, settings_option, verbose_option
 from newswatch.outlets import OUTLETS
-
-
-def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
-    settings = {}
-    for value in values:
-        name, equals, setting = value.partition("=")
-        if not equals or not name:
-            raise click.BadParameter(f"{value!r}: expected NAME=VALUE")
-        settings[name] = setting
-    return settings
 
 
 @main.command()
@@ -40,15 +30,7 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     callback=folder_to_write,
     help="Save every response here as fixtures, ready for `newswatch golden`.",
 )
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    callback=_setting,
-    help="A Scrapy setting, as with `scrapy crawl -s` (repeatable).",
-)
+@settings_option
 @verbose_option
 def probe(
     outlets: tuple[str, ...], limit: int, out: Path, overrides: dict[str, str], verbose: bool

@@ -25,14 +25,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(store: Path) -> Iterator[str]:
-    """`newswatch serve --db STORE` until the block ends; yields its base URL."""
+def serving(store: Path, cwd: Path = REPO) -> Iterator[str]:
+    """`newswatch serve --db STORE`, started in `cwd`, until the block ends; yields its base
+    URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "newswatch.cli", "serve", "--db", str(store), "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,  # a pipe nobody reads would stall the server's request log
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.time() + 30
