@@ -342,3 +342,23 @@ def test_scrapy_crawl_with_an_impossible_since_is_one_error_line(db_path):
     assert "since='2026-13-01': expected a date, YYYY-MM-DD" in result.stderr
     assert stats["finish_reason"] == "bad_argument"
     assert stats.get("downloader/request_count", 0) == 0
+
+
+def test_importing_the_seed_documents_by_hand_changes_nothing_stored(db_path, tmp_path):
+    """A new store receives the seeds described (outlet, title from their text); the same
+    files imported by hand are described the same way, so they are judged the same."""
+    other = tmp_path / "900_00000000000000e1.txt"
+    other.write_text(" date 2026-11-20 \nА hand-written note on the weather in Kyiv.\n")
+    first = run_newswatch("import", str(other), "--db", str(db_path))  # the store is new
+    assert first.returncode == 0, first.stderr
+    query = (
+        "SELECT id, title, outlet, relevance, on_topic FROM articles "
+        "WHERE source_kind = 'seed' ORDER BY id"
+    )
+    with closing(sqlite3.connect(db_path)) as conn:
+        seeded = conn.execute(query).fetchall()
+    assert len(seeded) == 5 and all(title for _, title, *_ in seeded)
+    again = run_newswatch("import", str(SEEDS), "--db", str(db_path))
+    assert "0 new, 0 updated, 0 unchanged, 5 seed document(s)" in again.stdout, again.stdout
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute(query).fetchall() == seeded

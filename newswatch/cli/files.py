@@ -40,12 +40,19 @@ def import_(paths: tuple[Path, ...], db_path: Path | None, verbose: bool) -> Non
         click.echo(f"warning: {warning}", err=True)
     for refusal in spider.refused:
         click.echo(f"refused: {refusal}", err=True)
+    # Seed documents are counted apart (never news): those of the files named, not the ones a
+    # new store received first.
+    outcomes = ("new", "updated", "unchanged")
+    seed_files = sum(stats.get(f"newswatch/store/seed/{o}", 0) for o in outcomes) - stats.get(
+        "newswatch/first_use/read", 0
+    )
     click.echo(
         f"{path}: read {stats.get('newswatch/import/read', 0)} file(s); "
         f"{stats.get('newswatch/store/new', 0)} new, "
         f"{stats.get('newswatch/store/updated', 0)} updated, "
         f"{stats.get('newswatch/store/unchanged', 0)} unchanged, "
-        f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
+        + (f"{seed_files} seed document(s), " if seed_files > 0 else "")
+        + f"{stats.get('item_dropped_count', 0)} dropped, {len(spider.refused)} refused"
         + (f"; the new store first received the {seeded} seed documents" if seeded else "")
     )
     if (reason := stats.get("finish_reason")) != "finished":

@@ -58,8 +58,7 @@ class NewswatchSpider(scrapy.Spider):
             folder = seeds_dir(self.settings)
             if folder.is_dir():
                 self.logger.info("new store: importing the seed documents from %s", folder)
-                for article in self.read_seed_articles([folder], "first_use"):
-                    seed = describe_seed(article)
+                for seed in self.read_seed_articles([folder], "first_use"):
                     self._start_items.add(id(seed))
                     yield seed
             else:
@@ -108,6 +107,7 @@ class NewswatchSpider(scrapy.Spider):
         `self.refused` (and the crawl stats) and the others go on. Stats are counted under
         newswatch/<kind>/read and newswatch/<kind>/refused."""
         today = utc_now().date()
+        seeds = seeds_dir(self.settings)
         for path, folder in iter_seed_paths(paths):
             try:
                 seed = read_seed_file(path, today, folder)
@@ -120,7 +120,12 @@ class NewswatchSpider(scrapy.Spider):
                 self.logger.info("%s: %s", path, warning)
                 self.warnings.append(f"{path}: {warning}")
             self.crawler.stats.inc_value(f"newswatch/{kind}/read")
-            yield seed.article
+            if kind == "first_use" or path.resolve().is_relative_to(seeds.resolve()):
+                # A seed document imported by hand is described as the new store's were: the
+                # same title, so the same relevance, and no change to what is stored.
+                yield describe_seed(seed.article)
+            else:
+                yield seed.article
 
 
 def _days_back(since: date, today: date) -> Iterator[date]:
