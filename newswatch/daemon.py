@@ -155,50 +155,6 @@ def run_crawl(
     """One crawl of one outlet in its own process; its exit status. Never raises. Why a crawl
     failed (the last lines it wrote) goes into the log and into its `crawls` row. With an
     alerts file, the alerts the crawl made due are sent once it has finished."""
-    status = _run_crawl(
-        outlet, kind, db, replay, capture, capture_keep, timeout_s, backfill_days, cwd
-    )
-    if alerts and status == 0 and not _stopping.is_set():
-        run_alerts(db, alerts, cwd=cwd)
-    return status
-
-
-def run_alerts(db: str, alerts: str, cwd: str | None = None) -> int:
-    """`newswatch alert` in its own process (after each crawl, and as a job of its own for
-    retries and digests); its exit status, its output in the log. Never raises. Two runs at
-    once never both send a message (the alerts table leases it)."""
-    command = [sys.executable, "-m", "newswatch.cli", "alert", "--config", alerts, "--db", db]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=ALERTS_TIMEOUT_S,
-            preexec_fn=_stop_with_parent,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        logger.error("alerts failed: %s", error)
-        return -1
-    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
-    log = logger.info if done.returncode == 0 else logger.error
-    log("alerts (exit %d): %s", done.returncode, " | ".join(lines[-OUTPUT_TAIL_LINES:]))
-    return done.returncode
-
-
-def _run_crawl(
-    outlet: str,
-    kind: str,
-    db: str,
-    replay: str | None,
-    capture: str | None,
-    capture_keep: int,
-    timeout_s: int,
-    backfill_days: int,
-    cwd: str | None,
-) -> int:
     if _stopping.is_set():
         return -1
     command = crawl_command(outlet, kind, db, replay, capture, capture_keep, backfill_days)
@@ -254,7 +210,34 @@ def _run_crawl(
         )
     else:
         logger.info("crawl %s (%s) finished: %s", outlet, kind, " | ".join(output))
+        if alerts and not _stopping.is_set():
+            run_alerts(db, alerts, cwd=cwd)
     return process.returncode
+
+
+def run_alerts(db: str, alerts: str, cwd: str | None = None) -> int:
+    """`newswatch alert` in its own process (after each crawl, and as a job of its own for
+    retries and digests); its exit status, its output in the log. Never raises. Two runs at
+    once never both send a message (the alerts table leases it)."""
+    command = [sys.executable, "-m", "newswatch.cli", "alert", "--config", alerts, "--db", db]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=ALERTS_TIMEOUT_S,
+            preexec_fn=_stop_with_parent,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        logger.error("alerts failed: %s", error)
+        return -1
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    log = logger.info if done.returncode == 0 else logger.error
+    log("alerts (exit %d): %s", done.returncode, " | ".join(lines[-OUTPUT_TAIL_LINES:]))
+    return done.returncode
 
 
 def _stop_with_parent() -> None:

@@ -172,3 +172,11 @@ settings_option = click.option(
     callback=_name_value_pairs,
     help="Override a Scrapy or newswatch setting (repeatable), as with scrapy crawl -s.",
 )
+
+
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
+)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail
+from newswatch.cli.common import _fail, host_option
 
 
 @main.group()
@@ -24,12 +24,7 @@ def fixtures() -> None:
     show_default=True,
     help="Port to listen on (0: any free port).",
 )
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
-)
+@host_option
 def serve(directory: Path, port: int, host: str) -> None:
     """Serve the fixtures below DIRECTORY over HTTP, as `GET /<host>/<path>` for the saved
     https://<host>/<path>, until Ctrl-C or SIGTERM. Crawl them with

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _check_store, _fail, db_option, existing_store_path
+from newswatch.cli.common import _check_store, _fail, db_option, existing_store_path, host_option
 
 SQL_TIME_LIMIT_MS = 3000  # any query, canned or typed, is stopped after this
 MAX_RETURNED_ROWS = 1000  # rows a query returns at most (the memory bound: HEAP_LIMIT_MB)
@@ -22,12 +22,7 @@ MAX_RETURNED_ROWS = 1000  # rows a query returns at most (the memory bound: HEAP
     show_default=True,
     help="Port to listen on.",
 )
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
-)
+@host_option
 @db_option
 def serve(port: int, host: str, db_path: Path | None) -> None:
     """Open the store in Datasette, with newswatch's metadata (descriptions, newest-first
