@@ -138,3 +138,16 @@ JSON_FIELDS: frozenset[str] = LIST_FIELDS | {"sources", "matched", "topics"}
 def field_docs() -> dict[str, str]:
     """Field name -> its documentation, in declaration order."""
     return {f.name: f.metadata["doc"] for f in fields(Article)}
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    """The article as a JSON-ready dict (every field; what travels to a writer process)."""
+    return {name: getattr(article, name) for name in ARTICLE_FIELDS}
+
+
+def article_from_json(data: dict[str, Any]) -> Article:
+    """The Article `article_to_json` gave; unknown keys (from a newer worker) are refused."""
+    unknown = set(data) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not Article fields: {', '.join(sorted(unknown))}")
+    return Article(**data)

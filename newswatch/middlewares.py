@@ -43,46 +43,29 @@ from twisted.internet.defer import Deferred
 
 from newswatch.blocking import blocked_reason
 from newswatch.dates import iso_utc, utc_now
-from newswatch.store import (
-    forget_pending,
-    open_store,
-    refund_try,
-    resolve_db_path,
-    stored_first_seen,
-)
+from newswatch.crawlstate import crawl_state
 
 logger = logging.getLogger(__name__)
 
 
-class StoreMiddleware:
-    """Opens the store when the spider opens, closes it when the spider closes."""
+class CrawlStateMiddleware:
+    """A middleware that reads or keeps the crawl's state (newswatch.crawlstate: the SQLite
+    store on one machine, Redis for a worker), opened on first use, closed with the spider."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        middleware = cls(crawler)
-        from scrapy import signals
-
-        crawler.signals.connect(middleware._close, signal=signals.spider_closed)
-        return middleware
+        return cls(crawler)
 
     @property
-    def store(self):
-        if self.db is None:
-            self.db = open_store(resolve_db_path(settings=self.crawler.settings))
-        return self.db
-
-    def _close(self):
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+    def state(self):
+        return crawl_state(self.crawler)
 
 
-class ConditionalGetMiddleware(StoreMiddleware):
+class ConditionalGetMiddleware(CrawlStateMiddleware):
     """For requests with meta["conditional"]: send the validators the last 200 carried; hand
     the new ones on in meta["validators"] (newswatch.pending saves them with what the listing
     names); count 304s in newswatch/conditional/not_modified."""
@@ -90,9 +73,7 @@ class ConditionalGetMiddleware(StoreMiddleware):
     def process_request(self, request: Request):
         if not request.meta.get("conditional"):
             return None
-        row = self.store.execute(
-            "SELECT etag, last_modified FROM http_validators WHERE url = ?", [request.url]
-        ).fetchone()
+        row = self.state.validators(request.url)
         if row:
             etag, modified = row
             if etag:
@@ -122,7 +103,7 @@ class ConditionalGetMiddleware(StoreMiddleware):
         return response
 
 
-class SkipKnownArticlesMiddleware(StoreMiddleware):
+class SkipKnownArticlesMiddleware(CrawlStateMiddleware):
     """Drops article requests (meta["page_kind"] == "article") for articles already stored,
     by id, canonical URL or the outlet's article id (an edited slug is the same article);
     counts them in newswatch/skipped/known.
@@ -134,7 +115,7 @@ class SkipKnownArticlesMiddleware(StoreMiddleware):
     def process_request(self, request: Request):
         if request.meta.get("page_kind") != "article":
             return None
-        known = stored_first_seen(self.store, request.url)
+        known = self.state.first_seen(request.url)
         if known:
             recheck = self.crawler.settings.get("NEWSWATCH_RECHECK_SINCE")
             if recheck and (known[0] or "") >= recheck:
@@ -142,7 +123,7 @@ class SkipKnownArticlesMiddleware(StoreMiddleware):
                 return None
             self.stats.inc_value("newswatch/skipped/known")
             if request.meta.get("pending"):  # stored by a crawl stopped before it forgot it
-                forget_pending(self.store, [request.url])
+                self.state.forget_pending([request.url])
             raise IgnoreRequest(f"already stored: {request.url}")
         return None
 
@@ -238,7 +219,7 @@ class BlockedResponse(IgnoreRequest):
         self.reason, self.status = reason, status
 
 
-class BlockingMiddleware(StoreMiddleware):
+class BlockingMiddleware(CrawlStateMiddleware):
     """Responses that refuse newswatch (`newswatch.blocking.blocked_reason`: 403, 451, a bot
     challenge page, whatever its status) are counted (newswatch/blocked/responses, per page
     kind newswatch/blocked/<kind>, the first reason in newswatch/blocked/reason), logged once,
@@ -259,7 +240,7 @@ class BlockingMiddleware(StoreMiddleware):
             self.stats.set_value("newswatch/blocked/reason", reason)
             logger.warning("blocked: %s: %s (a proxy may help)", request.url, reason)
         if request.meta.get("pending"):
-            refund_try(self.store, request.url)
+            self.state.refund_try(request.url)
         raise BlockedResponse(reason, response.status, request.url)
 
 

@@ -27,9 +27,8 @@ from scrapy import Request, signals
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
-from newswatch.middlewares import StoreMiddleware
+from newswatch.middlewares import CrawlStateMiddleware
 from newswatch.outlets import outlet_for_url
-from newswatch.store import forget_pending, record_listing, stored_first_seen, take_pending
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ LISTING_KINDS = frozenset({"feed", "sitemap", "archive"})
 GONE_FOR_GOOD = frozenset({404, 410})
 
 
-class PendingArticlesMiddleware(StoreMiddleware):
+class PendingArticlesMiddleware(CrawlStateMiddleware):
     """Spider middleware: records what listings name as pending, requests it again at the start
     of every crawl, and removes it once stored or accounted for."""
 
@@ -53,7 +52,7 @@ class PendingArticlesMiddleware(StoreMiddleware):
         spider = self.crawler.spider
         if hasattr(spider, "article_request"):  # an outlet's crawl
             max_tries = self.crawler.settings.getint("NEWSWATCH_PENDING_TRIES", 3)
-            again, given_up = take_pending(self.store, spider.name, max_tries)
+            again, given_up = self.state.take_pending(spider.name, max_tries)
             for url in given_up:
                 logger.warning("given up after %d crawls: %s", max_tries, url)
             self.stats.inc_value("newswatch/pending/given_up", len(given_up))
@@ -78,7 +77,7 @@ class PendingArticlesMiddleware(StoreMiddleware):
             found = found or isinstance(output, Article)
             yield output
         if kind == "article" and response.status == 200 and not found:
-            forget_pending(self.store, _urls(response))  # the page holds no article
+            self.state.forget_pending(_urls(response))  # the page holds no article
 
     def _record(self, response, outputs: list[Any]) -> None:
         """The listing's articles not stored yet as pending, with its validators, at once."""
@@ -88,10 +87,9 @@ class PendingArticlesMiddleware(StoreMiddleware):
             for output in outputs
             if isinstance(output, Request)
             and output.meta.get("page_kind") == "article"
-            and not stored_first_seen(self.store, output.url)
+            and not self.state.first_seen(output.url)
         ]
-        record_listing(
-            self.store,
+        self.state.record_listing(
             spider.name,
             articles,
             iso_utc(utc_now()),
@@ -101,11 +99,11 @@ class PendingArticlesMiddleware(StoreMiddleware):
 
     def _stored(self, item, response, spider):
         if isinstance(item, Article) and response is not None:
-            forget_pending(self.store, _urls(response))
+            self.state.forget_stored(_urls(response))
 
     def _received(self, response, request, spider):
         if request.meta.get("page_kind") == "article" and response.status in GONE_FOR_GOOD:
-            forget_pending(self.store, _urls(response))
+            self.state.forget_pending(_urls(response))
 
     def _scheduled(self, request, spider):
         """A redirect off the outlet's site: the article will not come from it."""
@@ -115,7 +113,7 @@ class PendingArticlesMiddleware(StoreMiddleware):
             and request.meta.get("page_kind") == "article"
             and outlet_for_url(request.url) != spider.name
         ):
-            forget_pending(self.store, redirected_from)
+            self.state.forget_pending(redirected_from)
             self.stats.inc_value("newswatch/pending/offsite")
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# A real Redis server for the scale-out tests: redis_server_url, redis_url (tests/support).
+pytest_plugins = ["support.redis_server"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))
 SEEDS = REPO / "seeds"

@@ -13,7 +13,8 @@ from scrapy.utils.defer import deferred_from_coro
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.signals import start_exhausted
-from newswatch.store import open_store, resolve_db_path, save_article, write_transaction
+from newswatch.store import open_store, resolve_db_path
+from newswatch.store.batch import write_batch
 from newswatch.store.definitions import SEED, counts_as_on_topic
 
 logger = logging.getLogger(__name__)
@@ -111,21 +112,7 @@ class StorePipeline:
 
     def _write(self, batch: list[tuple[Article, str]]) -> list[str | Exception]:
         """One transaction for the batch; per article its outcome or the error it met."""
-        outcomes: list[str | Exception] = []
-        try:
-            with write_transaction(self.db):
-                for item, seen_at in batch:
-                    try:
-                        outcomes.append(save_article(self.db, item, seen_at))
-                    except Exception as error:  # its savepoint is rolled back
-                        if not self.db.conn.in_transaction:
-                            # SQLite ended the whole transaction (an I/O error, out of
-                            # memory): nothing of the batch is stored.
-                            raise
-                        outcomes.append(error)
-        except Exception as error:  # nothing of the batch is stored
-            return [error] * len(batch)
-        return outcomes
+        return write_batch(self.db, batch)
 
     def _settle(self, item: Article, outcome: str | Exception) -> None:
         """Count a written article; drop one that could not be saved (and stop the crawl when
