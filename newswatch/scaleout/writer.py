@@ -99,6 +99,10 @@ class WriterLockLost(Exception):
 
 @dataclass
 class ArticleMessage:
+    """An article a worker pushed. `outlet`, the crawl whose counts it goes to: the message's
+    own "outlet" when a worker names it, else the article's (the spider's outlet but for an
+    article of a sister site), else "unknown"."""
+
     raw: str
     article: Article
     urls: list[str]
@@ -109,6 +113,8 @@ class ArticleMessage:
 
 @dataclass
 class CrawlReport:
+    """A worker's report of its share of an outlet's crawl, pushed after its articles."""
+
     raw: str
     outlet: str
     worker: str
