@@ -14,6 +14,7 @@ The group is defined here; each module beside it adds one group of commands:
     alerts.py    alert, alert test: new and spreading stories to the analyst's channels
     probe.py     probe: first contact with the live sites, nothing stored
     fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
+    worker.py    worker, enqueue: crawl workers sharing Redis, and crawl jobs for them
 """
 
 from __future__ import annotations
@@ -58,4 +59,5 @@ from newswatch.cli import (  # noqa: E402, F401
     probe,
     serve,
     status,
+    worker,
 )

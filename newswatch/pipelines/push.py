@@ -1,0 +1,83 @@
+"""PushPipeline: in a crawl worker, each Article goes to the writer through Redis.
+
+A worker (`newswatch worker`) never opens the SQLite store: where a crawl on one machine ends
+in StorePipeline, a worker's ends here, with the article as a message on `<p>:articles` for the
+writer (`newswatch writer`), which de-duplicates, links stories and stores it:
+
+    {"kind": "article", "article": article_to_json(a), "urls": [...], "seen_at": iso,
+     "worker": "host:pid"}
+
+`urls` are every URL the page was requested under (the listed one, its redirects, the final
+one): the writer forgets them all from `<p>:pending` once the article is committed. The worker
+spider keeps them for each article it yields (newswatch.scaleout.worker); an article that came
+otherwise has its own URL.
+
+When Redis is unavailable the article is dropped (newswatch/push/failed) and the worker stops
+(newswatch.scaleout.outage): its page is still pending in Redis, so the next crawl fetches it
+again.
+"""
+
+from __future__ import annotations
+
+import json
+
+from scrapy.exceptions import DropItem
+from scrapy_redis.connection import get_redis_from_settings
+
+from newswatch.dates import iso_utc, utc_now
+from newswatch.items import Article, article_to_json
+from newswatch.scaleout.outage import REDIS_ERRORS, redis_went_away, unavailable
+
+
+def article_message(article: Article, urls: list[str], worker: str) -> dict:
+    """The message the writer takes for `article` (the format every writer shares)."""
+    return {
+        "kind": "article",
+        "article": article_to_json(article),
+        "urls": list(dict.fromkeys(u for u in urls if u)),
+        "seen_at": iso_utc(utc_now()),
+        "worker": worker,
+    }
+
+
+class PushPipeline:
+    def __init__(self, crawler, client, queue_key: str, worker: str):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.client = client
+        self.queue_key = queue_key
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from newswatch.scaleout.worker import redis_keys, worker_name
+
+        settings = crawler.settings
+        return cls(
+            crawler,
+            get_redis_from_settings(settings),
+            redis_keys(settings).articles,
+            worker_name(),
+        )
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        urls = self._requested_under(item)
+        if unavailable():
+            self.stats.inc_value("newswatch/push/failed")
+            raise DropItem(f"article {item.id} not pushed: Redis is unavailable (still pending)")
+        message = article_message(item, urls, self.worker)
+        try:
+            self.client.lpush(self.queue_key, json.dumps(message, ensure_ascii=False))
+        except REDIS_ERRORS as error:
+            self.stats.inc_value("newswatch/push/failed")
+            redis_went_away(error)
+            raise DropItem(f"article {item.id} not pushed: {error} (still pending)") from None
+        self.stats.inc_value("newswatch/push/articles")
+        return item
+
+    def _requested_under(self, item: Article) -> list[str]:
+        taken = getattr(self.crawler.spider, "take_requested_urls", None)
+        urls = taken(item) if taken else None
+        return urls or [item.url]
