@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -22,36 +21,27 @@ def redis_url_option(help_text: str):
         "redis_url",
         metavar="URL",
         default=None,
-        help=f"{help_text} [default: $NEWSWATCH_REDIS].",
+        help=f"{help_text}, redis://HOST:PORT/DB[?prefix=P] [default: $NEWSWATCH_REDIS].",
     )
 
 
-def shown_url(url: str) -> str:
-    """`url` without its password, to be shown."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def _connect(redis_url: str | None):
-    """A client of the Redis at `redis_url` (else $NEWSWATCH_REDIS) that answered, and its
-    URL; or fail with one line."""
-    import redis
+    """A client of the Redis at `redis_url` (else $NEWSWATCH_REDIS) that answered, its keys
+    and its URL; or fail with one line."""
+    from newswatch.scaleout.client import RedisFailure, connect, redis_failures
 
     url = redis_url or os.environ.get("NEWSWATCH_REDIS")
     if not url:
         _fail("no Redis named: give --redis redis://HOST:PORT/DB or set NEWSWATCH_REDIS")
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=10)
-        client.ping()
-    except ValueError as error:
-        _fail(f"--redis {shown_url(url)}: {error}")
-    except redis.exceptions.RedisError as error:
-        _fail(f"cannot reach Redis at {shown_url(url)}: {error}")
-    return client, url
+        client, keys = connect(url)
+        with redis_failures(url):
+            client.ping()
+    except ValueError as error:  # not a Redis URL
+        _fail(f"--redis: {error}")
+    except RedisFailure as error:
+        _fail(str(error))
+    return client, keys, url
 
 
 @main.command()
@@ -91,9 +81,10 @@ def worker(
     from scrapy.spiderloader import SpiderLoader
 
     from newswatch.scaleout import outage
+    from newswatch.scaleout.client import describe
     from newswatch.scaleout.worker import run_workers, worker_settings
 
-    client, url = _connect(redis_url)
+    client, _, url = _connect(redis_url)
     client.close()
     settings = _settings(None, verbose)
     if replay is not None:
@@ -116,7 +107,7 @@ def worker(
                 error = str(failure.value)
     if error:
         _fail(
-            f"Redis at {shown_url(url)} went away ({error}); the worker stopped. Nothing is "
+            f"Redis at {describe(url)} went away ({error}); the worker stopped. Nothing is "
             "lost: what was listed stays pending in Redis; start the worker again once Redis "
             "is back"
         )
@@ -142,18 +133,12 @@ def worker(
 @main.command()
 @click.argument("outlets", nargs=-1, type=click.Choice(list(OUTLETS)))
 @redis_url_option("The Redis the workers share")
-@settings_option
-def enqueue(outlets: tuple[str, ...], redis_url: str | None, overrides: dict[str, str]) -> None:
+def enqueue(outlets: tuple[str, ...], redis_url: str | None) -> None:
     """Ask the workers for a crawl of OUTLETS (all five when none is named): a crawl job per
     outlet, which one worker takes (what the daemon does on schedule with NEWSWATCH_REDIS)."""
     from newswatch.scaleout.jobs import push_job
-    from newswatch.scaleout.worker import redis_keys
 
-    client, _ = _connect(redis_url)
-    settings = _settings(None, False)
-    for name, value in overrides.items():
-        settings.set(name, value, priority="cmdline")
-    keys = redis_keys(settings)
+    client, keys, _ = _connect(redis_url)
     for outlet in outlets or OUTLETS:
         job = push_job(client, keys, outlet)
         click.echo(f"{outlet:12} job {job['id']} queued")

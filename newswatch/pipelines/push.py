@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 
 from scrapy.exceptions import DropItem
-from scrapy_redis.connection import get_redis_from_settings
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article, article_to_json
@@ -50,15 +49,11 @@ class PushPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from newswatch.scaleout.worker import redis_keys, worker_name
+        from newswatch.scaleout.client import connect
+        from newswatch.scaleout.worker import worker_name
 
-        settings = crawler.settings
-        return cls(
-            crawler,
-            get_redis_from_settings(settings),
-            redis_keys(settings).articles,
-            worker_name(),
-        )
+        client, keys = connect(crawler.settings["NEWSWATCH_WORKER_REDIS"])
+        return cls(crawler, client, keys.articles, worker_name())
 
     def process_item(self, item):
         if not isinstance(item, Article):

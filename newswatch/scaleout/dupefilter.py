@@ -37,6 +37,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from newswatch.scaleout.keys import RedisKeys
+from newswatch.scaleout.worker import redis_keys
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class WindowedDupeFilter(RFPDupeFilter):
         hours = settings.getfloat("NEWSWATCH_DUPEFILTER_HOURS", DEFAULT_WINDOW_HOURS)
         return cls(
             get_redis_from_settings(settings),
-            RedisKeys(settings.get("NEWSWATCH_REDIS_PREFIX") or RedisKeys().prefix),
+            redis_keys(settings),
             spider.name,
             hours * 3600,
             spider.crawler.request_fingerprinter.fingerprint,

@@ -20,6 +20,7 @@ the writer stored it, and the next crawl job requests it again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import weakref
 
@@ -27,9 +28,12 @@ import redis.exceptions
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
+from newswatch.scaleout.client import RedisFailure
+
 logger = logging.getLogger(__name__)
 
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# redis-py's, and newswatch's own (RedisCrawlState and the queue raise RedisFailure).
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, RedisFailure)
 UNAVAILABLE = "redis_unavailable"
 # The loggers Scrapy and Twisted report a failed request, item or signal handler on.
 WATCHED_LOGGERS = (
@@ -43,6 +47,7 @@ WATCHED_LOGGERS = (
 )
 
 _crawlers: weakref.WeakSet = weakref.WeakSet()  # this process's worker crawlers
+_stopped: weakref.WeakSet = weakref.WeakSet()  # the crawlers asked to stop for it
 _first_error: list[str] = []  # why Redis is unavailable, once it went away
 
 
@@ -61,18 +66,31 @@ def redis_went_away(error: BaseException) -> None:
 
 
 def _stop(crawler) -> None:
-    if crawler.stats.get_value("newswatch/redis/unavailable") is None:
-        crawler.stats.set_value("newswatch/redis/unavailable", unavailable())
+    if crawler in _stopped:
+        return
+    _stopped.add(crawler)
+    crawler.stats.set_value("newswatch/redis/unavailable", unavailable())
     engine = crawler._engine  # None before the crawl starts (Scrapy's documented way)
-    if engine is not None and engine.spider is not None and engine.running:
-        deferred_from_coro(engine.close_spider_async(reason=UNAVAILABLE))
+    if engine is not None:
+        deferred_from_coro(_close_spider(engine))
+
+
+async def _close_spider(engine) -> None:
+    """Close the engine's spider, unless it closed meanwhile (the close runs later)."""
+    if engine.spider is None or not engine.running:
+        return
+    with contextlib.suppress(RuntimeError):  # closed between the check and the call
+        await engine.close_spider_async(reason=UNAVAILABLE)
 
 
 def is_redis_error(record: logging.LogRecord) -> bool:
     if record.exc_info and isinstance(record.exc_info[1], REDIS_ERRORS):
         return True
     # Twisted's "Unhandled error in Deferred" carries its traceback in the message.
-    return record.name == "twisted" and "redis.exceptions." in record.getMessage()
+    message = record.getMessage()
+    return record.name == "twisted" and (
+        "redis.exceptions." in message or "RedisFailure" in message
+    )
 
 
 class _QuietRedisErrors(logging.Filter):

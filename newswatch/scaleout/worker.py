@@ -49,13 +49,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
-from scrapy_redis.connection import get_redis_from_settings
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.pending import pending_requests, requested_urls
+from newswatch.scaleout.client import RETRIES, SOCKET_TIMEOUT_S, connect, split_url
 from newswatch.scaleout.jobs import take_jobs
-from newswatch.scaleout.keys import DEFAULT_PREFIX, RedisKeys
+from newswatch.scaleout.keys import RedisKeys
 from newswatch.scaleout.outage import REDIS_ERRORS, redis_went_away, unavailable
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,9 @@ NOT_COUNTS = ("start_time", "finish_time", "finish_reason", "elapsed_time_second
 
 
 def redis_keys(settings: Mapping[str, Any]) -> RedisKeys:
-    """The Redis keys of the workers, writer and daemon sharing NEWSWATCH_REDIS_PREFIX."""
-    return RedisKeys(settings.get("NEWSWATCH_REDIS_PREFIX") or DEFAULT_PREFIX)
+    """The Redis keys of a worker's crawl: under the prefix its NEWSWATCH_WORKER_REDIS URL
+    names (`?prefix=`, else "newswatch"; newswatch.scaleout.client.split_url)."""
+    return RedisKeys(split_url(settings["NEWSWATCH_WORKER_REDIS"])[1])
 
 
 def worker_name() -> str:
@@ -85,16 +86,26 @@ def worker_name() -> str:
 
 
 def worker_settings(settings: Settings, redis_url: str) -> Settings:
-    """newswatch's settings turned into a worker's (see the module's documentation). They are
-    set at the project's priority: a `-s NAME=VALUE` of the command line still wins."""
-    keys = redis_keys(settings)
+    """newswatch's settings turned into a worker's (see the module's documentation), for the
+    Redis at `redis_url` (its `?prefix=` names the keys' prefix). They are set at the project's
+    priority: a `-s NAME=VALUE` of the command line still wins."""
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    plain_url, prefix = split_url(redis_url)
+    keys = RedisKeys(prefix)
     worker = settings.copy()
     extensions = dict(worker.getdict("EXTENSIONS"))
     extensions.update(dict.fromkeys(NOT_IN_A_WORKER))
     extensions["newswatch.scaleout.outage.RedisOutage"] = -20
     for name, value in {
         "NEWSWATCH_WORKER_REDIS": redis_url,  # the crawl's state in Redis (crawl_state)
-        "REDIS_URL": redis_url,  # scrapy-redis's connection
+        "REDIS_URL": plain_url,  # scrapy-redis's connection, tried again as newswatch's are
+        "REDIS_PARAMS": {
+            "socket_timeout": SOCKET_TIMEOUT_S,
+            "socket_connect_timeout": 5.0,
+            "retry": Retry(ExponentialBackoff(cap=0.5, base=0.1), retries=RETRIES),
+        },
         "SCHEDULER": "newswatch.scaleout.scheduler.RedisScheduler",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.requests("%(spider)s"),
@@ -137,8 +148,7 @@ class WorkerSpider:
 
     def _become_worker(self, crawler) -> None:
         settings = crawler.settings
-        self.redis = get_redis_from_settings(settings)
-        self.keys = redis_keys(settings)
+        self.redis, self.keys = connect(settings["NEWSWATCH_WORKER_REDIS"])
         self.worker = worker_name()
         self.idle_exit_s = settings.getfloat("NEWSWATCH_WORKER_IDLE_EXIT", 0) or None
         self.poll_s = settings.getfloat("NEWSWATCH_WORKER_POLL_S", DEFAULT_POLL_S)
@@ -148,14 +158,14 @@ class WorkerSpider:
         self._idle_since: float | None = None
         self._scheduling = 0  # jobs whose requests are being queued
         self._stopping = False
-        self._poll = create_looping_call(self._poll_once)
-        connect = crawler.signals.connect
-        connect(self._opened, signal=signals.spider_opened)
-        connect(self._keep_open, signal=signals.spider_idle)
-        connect(self._closed, signal=signals.spider_closed)
-        connect(self._active, signal=signals.request_reached_downloader)
+        self._poll = None  # the job poll, started when the spider opens
+        on = crawler.signals.connect
+        on(self._opened, signal=signals.spider_opened)
+        on(self._keep_open, signal=signals.spider_idle)
+        on(self._closed, signal=signals.spider_closed)
+        on(self._active, signal=signals.request_reached_downloader)
         for signal in (signals.item_dropped, signals.item_error):
-            connect(self._item_gone, signal=signal)
+            on(self._item_gone, signal=signal)
 
     async def start(self):
         """Nothing: a worker's spider crawls what jobs and the shared queue give it, and
@@ -183,6 +193,7 @@ class WorkerSpider:
     # --- jobs, idleness, reports -----------------------------------------------------------
 
     def _opened(self, spider) -> None:
+        self._poll = create_looping_call(self._poll_once)
         self._poll.start(self.poll_s, now=True)
 
     def _keep_open(self, spider) -> None:
@@ -228,7 +239,12 @@ class WorkerSpider:
         from newswatch.crawlstate import crawl_state
 
         try:
-            requests = pending_requests(self.crawler, crawl_state(self.crawler))
+            # dont_filter: the shared duplicate filter outlives a crawl, and a pending
+            # article's earlier request (lost to a stop) left its fingerprint there.
+            requests = [
+                request.replace(dont_filter=True)
+                for request in pending_requests(self.crawler, crawl_state(self.crawler))
+            ]
             async for output in self.discover():
                 if isinstance(output, Request):
                     requests.append(output)
@@ -254,7 +270,7 @@ class WorkerSpider:
 
     def _closed(self, spider, reason: str) -> None:
         self._stopping = True
-        if self._poll.running:
+        if self._poll is not None and self._poll.running:
             self._poll.stop()
         if self._share is not None and not unavailable():
             try:
