@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -19,18 +18,20 @@ def redis_url_option(help_text: str):
     return click.option(
         "--redis",
         "redis_url",
+        envvar="NEWSWATCH_REDIS",
+        show_envvar=True,
         metavar="URL",
-        default=None,
-        help=f"{help_text}, redis://HOST:PORT/DB[?prefix=P] [default: $NEWSWATCH_REDIS].",
+        help=f"{help_text}, redis://HOST:PORT/DB; its ?prefix=NAME (default newswatch) keeps "
+        "several newsrooms apart on one server.",
     )
 
 
 def _connect(redis_url: str | None):
-    """A client of the Redis at `redis_url` (else $NEWSWATCH_REDIS) that answered, its keys
-    and its URL; or fail with one line."""
+    """A client of the Redis at `redis_url` that answered, its keys and its URL; or fail with
+    one line."""
     from newswatch.scaleout.client import RedisFailure, connect, redis_failures
 
-    url = redis_url or os.environ.get("NEWSWATCH_REDIS")
+    url = redis_url
     if not url:
         _fail("no Redis named: give --redis redis://HOST:PORT/DB or set NEWSWATCH_REDIS")
     try:

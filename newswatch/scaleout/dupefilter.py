@@ -44,14 +44,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_WINDOW_HOURS = 24.0
 
 # KEYS[1] the previous window's set, KEYS[2] the current one's; ARGV[1] the fingerprint,
-# ARGV[2] when the current set expires (unix seconds). 1 if the fingerprint is new.
+# ARGV[2] when the current set expires (unix milliseconds). 1 if the fingerprint is new.
 _SEEN_SCRIPT = """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
     return 0
 end
 local added = redis.call('SADD', KEYS[2], ARGV[1])
 if added == 1 then
-    redis.call('EXPIREAT', KEYS[2], ARGV[2])
+    redis.call('PEXPIREAT', KEYS[2], ARGV[2])
 end
 return added
 """
@@ -120,10 +120,10 @@ class WindowedDupeFilter(RFPDupeFilter):
 
     def _check(self, fingerprint: bytes, client):
         window = self.window()
-        expires = int((window + 2) * self.window_s) + 1
+        expires_ms = round((window + 2) * self.window_s * 1000)  # the next window's end
         return self._script(
             keys=[self.keys.seen(self.outlet, window - 1), self.keys.seen(self.outlet, window)],
-            args=[fingerprint, expires],
+            args=[fingerprint, expires_ms],
             client=client,
         )
 
