@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import REPO
+from conftest import REPO, run_newswatch
 from scrapy import Request, Spider
 from scrapy.utils.request import RequestFingerprinter, request_from_dict
 from support.redis_server import RedisServer
@@ -26,6 +26,7 @@ from support.scaleout_processes import (
     pushed_articles,
     queued_messages,
     start_worker,
+    start_writer,
     stop,
     wait_for,
 )
@@ -196,7 +197,7 @@ def test_two_workers_share_one_job_and_crawl_each_page_once(redis_url, no_db):
     reports = crawl_reports(redis_url)
     assert sum(r["stats"].get("newswatch/worker/jobs", 0) for r in reports) == 1
     taker = [r for r in reports if r["stats"].get("newswatch/worker/jobs")]
-    assert len(taker) == 1 and len(taker[0]["jobs"]) == 1
+    assert len(taker) == 1 and len(taker[0]["stats"]["newswatch/worker/job_ids"]) == 32
     pushed = sum(r["stats"].get("newswatch/push/articles", 0) for r in reports)
     assert pushed == len(articles)  # every article is in one report, once
     report = taker[0]
@@ -417,3 +418,53 @@ def test_the_prefix_in_the_url_keeps_newsrooms_apart(redis_url):
     client = redis.Redis.from_url(redis_url)
     assert client.llen(RedisKeys("other").jobs("unian")) == 1
     assert client.llen(RedisKeys().jobs("unian")) == 0
+
+
+# --- end to end: workers and the writer ---------------------------------------------------------
+
+
+def _store(db: Path) -> tuple[list[tuple], list[tuple]]:
+    """What a store holds that does not depend on when it was written: the articles with their
+    copies and stories, and the stories."""
+    with closing(sqlite3.connect(db)) as conn:
+        articles = conn.execute(
+            "SELECT id, url, canonical_url, outlet, title, text, published, on_topic, relevance,"
+            " duplicate_of, story_id FROM articles ORDER BY id"
+        ).fetchall()
+        stories = conn.execute(
+            "SELECT story_id, articles, duplicates FROM stories ORDER BY story_id"
+        ).fetchall()
+    return articles, stories
+
+
+def test_two_workers_and_the_writer_store_what_the_demo_stores(
+    redis_url, tmp_path, no_db, demo_store
+):
+    db = tmp_path / "scaled" / "newswatch.db"
+    seeded = run_newswatch("import", str(REPO / "seeds"), "--db", str(db))  # as a new store is
+    assert seeded.returncode == 0, seeded.stderr
+    writer = start_writer(redis_url, db)
+    try:
+        enqueue(redis_url, "sputnik", "rbc", "unian", "pravda", "moscowtimes")
+        workers = [
+            start_worker(redis_url, "--replay", DEMO_DIR, "--idle-exit", "2", db=no_db)
+            for _ in range(2)
+        ]
+        for worker in workers:
+            code, _, err = finish(worker)
+            assert code == 0, err
+        client, keys = _client(redis_url)
+        wait_for(
+            lambda: client.llen(keys.articles) == client.llen(keys.processing) == 0,
+            "the writer took and committed every message",
+        )
+    finally:
+        code, out, err = stop(writer)
+    assert code == 0, err
+    assert "0 rejected, 0 lost" in out
+    assert _store(db) == _store(demo_store)
+    with closing(sqlite3.connect(db)) as conn:
+        crawled = conn.execute("SELECT sum(articles_new) FROM crawls").fetchone()[0]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert crawled == 31  # every crawled article counted once, in its worker's crawl report
+    assert client.hlen(keys.pending) == 0  # all stored: nothing left to request again

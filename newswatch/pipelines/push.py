@@ -2,10 +2,8 @@
 
 A worker (`newswatch worker`) never opens the SQLite store: where a crawl on one machine ends
 in StorePipeline, a worker's ends here, with the article as a message on `<p>:articles` for the
-writer (`newswatch writer`), which de-duplicates, links stories and stores it:
-
-    {"kind": "article", "article": article_to_json(a), "urls": [...], "seen_at": iso,
-     "worker": "host:pid"}
+writer (`newswatch writer`), which de-duplicates, links stories and stores it (the message:
+newswatch.scaleout.queue.article_message).
 
 `urls` are every URL the page was requested under (the listed one, its redirects, the final
 one): the writer forgets them all from `<p>:pending` once the article is committed. The worker
@@ -19,41 +17,30 @@ again.
 
 from __future__ import annotations
 
-import json
-
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newswatch.dates import iso_utc, utc_now
-from newswatch.items import Article, article_to_json
+from newswatch.items import Article
 from newswatch.scaleout.outage import REDIS_ERRORS, redis_went_away, unavailable
-
-
-def article_message(article: Article, urls: list[str], worker: str) -> dict:
-    """The message the writer takes for `article` (the format every writer shares)."""
-    return {
-        "kind": "article",
-        "article": article_to_json(article),
-        "urls": list(dict.fromkeys(u for u in urls if u)),
-        "seen_at": iso_utc(utc_now()),
-        "worker": worker,
-    }
+from newswatch.scaleout.queue import ArticleQueue, article_message
 
 
 class PushPipeline:
-    def __init__(self, crawler, client, queue_key: str, worker: str):
+    def __init__(self, crawler, queue, worker: str):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.client = client
-        self.queue_key = queue_key
+        self.queue = queue
         self.worker = worker
 
     @classmethod
     def from_crawler(cls, crawler):
-        from newswatch.scaleout.client import connect
         from newswatch.scaleout.worker import worker_name
 
-        client, keys = connect(crawler.settings["NEWSWATCH_WORKER_REDIS"])
-        return cls(crawler, client, keys.articles, worker_name())
+        queue = ArticleQueue.from_url(crawler.settings["NEWSWATCH_WORKER_REDIS"])
+        pipeline = cls(crawler, queue, worker_name())
+        crawler.signals.connect(queue.close, signal=signals.spider_closed)
+        return pipeline
 
     def process_item(self, item):
         if not isinstance(item, Article):
@@ -62,9 +49,8 @@ class PushPipeline:
         if unavailable():
             self.stats.inc_value("newswatch/push/failed")
             raise DropItem(f"article {item.id} not pushed: Redis is unavailable (still pending)")
-        message = article_message(item, urls, self.worker)
         try:
-            self.client.lpush(self.queue_key, json.dumps(message, ensure_ascii=False))
+            self.queue.push(article_message(item, urls, iso_utc(utc_now()), self.worker))
         except REDIS_ERRORS as error:
             self.stats.inc_value("newswatch/push/failed")
             redis_went_away(error)
@@ -75,4 +61,4 @@ class PushPipeline:
     def _requested_under(self, item: Article) -> list[str]:
         taken = getattr(self.crawler.spider, "take_requested_urls", None)
         urls = taken(item) if taken else None
-        return urls or [item.url]
+        return [u for u in (urls or [item.url]) if u]

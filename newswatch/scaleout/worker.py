@@ -26,14 +26,13 @@ how it routes or extracts:
   and report and leaves what is queued to the other workers. Redis going away stops it
   cleanly (newswatch.scaleout.outage).
 
-A crawl report is `{"kind": "crawl", "outlet", "worker", "started", "finished",
-"finish_reason", "stats", "jobs"}`: the worker's share of a crawl of the outlet (its stats
-since its last report, JSON-safe, with the ids of the jobs it took in that time).
+A crawl report (newswatch.scaleout.queue.crawl_message) is the worker's share of a crawl of the
+outlet: its stats since its last report, JSON-safe, with the jobs it took in that time
+(newswatch/worker/jobs, and their ids in newswatch/worker/job_ids).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -53,10 +52,11 @@ from scrapy.utils.defer import deferred_from_coro
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.pending import pending_requests, requested_urls
-from newswatch.scaleout.client import RETRIES, SOCKET_TIMEOUT_S, connect, split_url
+from newswatch.scaleout.client import RETRIES, SOCKET_TIMEOUT_S, split_url
 from newswatch.scaleout.jobs import take_jobs
 from newswatch.scaleout.keys import RedisKeys
 from newswatch.scaleout.outage import REDIS_ERRORS, redis_went_away, unavailable
+from newswatch.scaleout.queue import ArticleQueue, crawl_message
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,8 @@ class WorkerSpider:
 
     def _become_worker(self, crawler) -> None:
         settings = crawler.settings
-        self.redis, self.keys = connect(settings["NEWSWATCH_WORKER_REDIS"])
+        self.queue = ArticleQueue.from_url(settings["NEWSWATCH_WORKER_REDIS"])
+        self.redis, self.keys = self.queue.client, self.queue.keys
         self.worker = worker_name()
         self.idle_exit_s = settings.getfloat("NEWSWATCH_WORKER_IDLE_EXIT", 0) or None
         self.poll_s = settings.getfloat("NEWSWATCH_WORKER_POLL_S", DEFAULT_POLL_S)
@@ -277,6 +278,7 @@ class WorkerSpider:
                 self._report(reason)
             except REDIS_ERRORS as error:
                 redis_went_away(error)
+        self.queue.close()
 
     def _report(self, reason: str) -> None:
         """Push the crawl report of this worker's share since its last one."""
@@ -284,8 +286,7 @@ class WorkerSpider:
         current = self.crawler.stats.get_stats()
         stats = stats_since(current, self._reported)
         self._reported = dict(current)
-        message = crawl_report(self.name, self.worker, share, utc_now(), reason, stats)
-        self.redis.lpush(self.keys.articles, json.dumps(message, ensure_ascii=False))
+        self.queue.push(crawl_report(self.name, self.worker, share, utc_now(), reason, stats))
         self.crawler.stats.inc_value("newswatch/worker/reports")
 
 
@@ -307,25 +308,20 @@ def stats_since(current: Mapping[str, Any], before: Mapping[str, Any]) -> dict[s
 
 def crawl_report(
     outlet: str, worker: str, share: _Share, finished: datetime, reason: str, stats: dict
-) -> dict[str, Any]:
-    """The crawl report message of a worker's share of an outlet's crawl."""
+) -> str:
+    """The crawl report message of a worker's share of an outlet's crawl; its stats say which
+    jobs it took (newswatch/worker/jobs) and when it ran."""
     started, ended = iso_utc(share.started), iso_utc(finished)
-    return {
-        "kind": "crawl",
-        "outlet": outlet,
-        "worker": worker,
-        "started": started,
-        "finished": ended,
+    stats = {
+        **stats,
+        "start_time": started,
+        "finish_time": ended,
         "finish_reason": reason,
-        "stats": {
-            **stats,
-            "start_time": started,
-            "finish_time": ended,
-            "finish_reason": reason,
-            "elapsed_time_seconds": round((finished - share.started).total_seconds(), 3),
-        },
-        "jobs": list(share.jobs),
+        "elapsed_time_seconds": round((finished - share.started).total_seconds(), 3),
     }
+    if share.jobs:
+        stats["newswatch/worker/job_ids"] = ",".join(share.jobs)
+    return crawl_message(outlet, worker, started, ended, reason, stats)
 
 
 def _jsonable(value: Any) -> Any:
