@@ -59,7 +59,9 @@ def unavailable() -> str | None:
 def redis_went_away(error: BaseException) -> None:
     """Stop every worker crawl of this process (once); see the module's documentation."""
     if not _first_error:
-        _first_error.append(str(error) or type(error).__name__)
+        if isinstance(error, RedisFailure) and error.__cause__ is not None:
+            error = error.__cause__  # RedisFailure's message names the server: said apart
+        _first_error.append(" ".join(str(error).split()) or type(error).__name__)
         logger.warning("Redis went away (%s): stopping the worker's crawls", error)
     for crawler in list(_crawlers):
         _stop(crawler)
@@ -87,10 +89,11 @@ def is_redis_error(record: logging.LogRecord) -> bool:
     if record.exc_info and isinstance(record.exc_info[1], REDIS_ERRORS):
         return True
     # Twisted's "Unhandled error in Deferred" carries its traceback in the message.
-    message = record.getMessage()
-    return record.name == "twisted" and (
-        "redis.exceptions." in message or "RedisFailure" in message
-    )
+    return record.name == "twisted" and _names_redis(record.getMessage())
+
+
+def _names_redis(text: str) -> bool:
+    return "redis.exceptions." in text or "RedisFailure" in text
 
 
 class _QuietRedisErrors(logging.Filter):
@@ -99,7 +102,11 @@ class _QuietRedisErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not is_redis_error(record):
             return True
-        error = record.exc_info[1] if record.exc_info else ConnectionError(record.getMessage())
+        if record.exc_info:
+            error = record.exc_info[1]
+        else:  # Twisted's traceback as text: its last line says what
+            lines = [line for line in record.getMessage().splitlines() if _names_redis(line)]
+            error = ConnectionError(lines[-1].strip() if lines else "Redis failed")
         redis_went_away(error)
         return False
 

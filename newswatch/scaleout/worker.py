@@ -223,6 +223,9 @@ class WorkerSpider:
                 self._close_if_idle_long_enough()
         except REDIS_ERRORS as error:
             redis_went_away(error)
+        except Exception:  # a fault of ours: say so and stop, rather than idle for ever
+            logger.exception("%s: the worker's job poll failed", self.name)
+            self._close("worker_error")
 
     def _take(self, jobs: list[dict]) -> None:
         ids = [str(job.get("id")) for job in jobs]
@@ -255,6 +258,9 @@ class WorkerSpider:
                 self.crawler.engine.crawl(request)
         except REDIS_ERRORS as error:
             redis_went_away(error)
+        except Exception:
+            logger.exception("%s: the crawl job's requests could not be queued", self.name)
+            self._close("worker_error")
         finally:
             self._scheduling -= 1
 
@@ -265,9 +271,13 @@ class WorkerSpider:
         if self._idle_since is None:
             self._idle_since = now
         elif now - self._idle_since >= self.idle_exit_s:
-            logger.info("%s: no job for %.0f s: closing", self.name, self.idle_exit_s)
+            logger.info("%s: no job for %g s: closing", self.name, self.idle_exit_s)
+            self._close("idle")
+
+    def _close(self, reason: str) -> None:
+        if not self._stopping:
             self._stopping = True
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="idle"))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def _closed(self, spider, reason: str) -> None:
         self._stopping = True
