@@ -491,3 +491,16 @@ def _count(db: Path) -> int:
         return sql(db, "SELECT count(*) FROM articles")[0][0]
     except sqlite3.Error:  # not created yet
         return 0
+
+
+def test_the_redis_url_comes_from_newswatch_redis_and_is_required(redis_url, tmp_path):
+    db = tmp_path / "w.db"
+    result = run_newswatch("writer", "--db", str(db), "--idle-exit", "0")
+    assert result.returncode == 2
+    assert result.stderr == "newswatch: no Redis: give --redis URL or set NEWSWATCH_REDIS\n"
+    push(redis_url, ["not json"])
+    result = run_newswatch(
+        "writer", "--db", str(db), "--idle-exit", "0", env={"NEWSWATCH_REDIS": redis_url}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 rejected" in result.stdout

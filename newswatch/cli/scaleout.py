@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, db_option, verbose_option
+from newswatch.cli.common import _fail, db_option
 from newswatch.locks import ALREADY_RUNNING_EXIT
 from newswatch.store import StoreError, resolve_db_path
 
@@ -49,7 +49,7 @@ redis_option = click.option(
     metavar="S",
     help="Exit after S seconds with nothing to store [default: run until stopped].",
 )
-@verbose_option
+@click.option("-v", "--verbose", is_flag=True, help="Log a line per batch.")
 def writer(
     redis_url: str | None,
     db_path: Path | None,

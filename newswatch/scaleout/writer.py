@@ -56,7 +56,7 @@ from pathlib import Path
 from newswatch.extensions import crawl_outcome
 from newswatch.items import ARTICLE_FIELDS, JSON_FIELDS, LIST_FIELDS, Article, article_from_json
 from newswatch.pipelines.store import outcome_stats
-from newswatch.scaleout.client import RedisFailure, redis_failures
+from newswatch.scaleout.client import RedisFailure, describe, redis_failures
 from newswatch.scaleout.queue import ArticleQueue
 from newswatch.scaleout.state import known_fields
 from newswatch.store import open_store, row_to_article, write_transaction
@@ -260,8 +260,6 @@ class WriterLock:
                 if taken:
                     logger.info("took over the lock of writer %s, which is gone", current)
                     return self._keep()
-        from newswatch.scaleout.client import describe
-
         raise WriterAlreadyRunning(describe(self.url), self.prefix, current)
 
     def _keep(self) -> None:
@@ -370,7 +368,11 @@ class Writer:
         until stopped (a signal, idle_exit) or failing (RedisFailure, StoreFailure,
         WriterLockLost; WriterAlreadyRunning before anything)."""
         lock = WriterLock(self.queue)
-        lock.acquire()
+        try:
+            lock.acquire()
+        except BaseException:
+            self.queue.close()
+            raise
         previous = {s: signal.signal(s, self._stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.db = open_store(self.db_path)
