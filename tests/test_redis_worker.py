@@ -293,7 +293,9 @@ def slow_mirror():
 def test_a_stopped_worker_leaves_its_queue_to_the_others(redis_url, no_db, slow_mirror):
     outlets = ("unian", "pravda")
     enqueue(redis_url, *outlets)
-    worker = start_worker(redis_url, *outlets, *slow_mirror, db=no_db)
+    # One request at a time: the others wait in the shared queue, not in this worker.
+    one_by_one = ("-s", "CONCURRENT_REQUESTS=1")
+    worker = start_worker(redis_url, *outlets, *slow_mirror, *one_by_one, db=no_db)
     wait_for(lambda: pushed_articles(redis_url), "a first article pushed")
     code, out, err = stop(worker)
     assert code == 0, err

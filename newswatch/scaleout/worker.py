@@ -19,9 +19,9 @@ how it routes or extracts:
   NEWSWATCH_WORKER_POLL_S seconds it looks for crawl jobs of its outlet
   (newswatch.scaleout.jobs). A job taken puts the outlet's pending articles (dont_filter, as at
   the start of a crawl on one machine: newswatch.pending) and its listings (what `discover()`
-  yields) into the shared queue. When this worker has nothing left to do for the outlet (the
-  shared queue empty, nothing in flight here), it pushes a crawl report of what it did since
-  its last one; with NEWSWATCH_WORKER_IDLE_EXIT=S it closes once it has been so for S seconds
+  yields) into the shared queue. When this worker has had nothing left to do for the outlet
+  for a second (the shared queue empty, nothing in flight here), it pushes a crawl report of
+  what it did since its last one; with NEWSWATCH_WORKER_IDLE_EXIT=S it closes once it has been so for S seconds
   with no job; a stop (SIGTERM) takes no new job, finishes what is in flight, pushes its items
   and report and leaves what is queued to the other workers. Redis going away stops it
   cleanly (newswatch.scaleout.outage).
@@ -61,6 +61,11 @@ from newswatch.scaleout.queue import ArticleQueue, crawl_message
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_S = 1.0
+# A share is reported once the worker has had nothing to do for the outlet this long: the
+# shared queue empties for a moment while another worker parses a listing, which is no end of
+# a crawl. It also keeps a worker's shares of an outlet one second apart at least, as their
+# rows are told apart by when they started, to the second.
+REPORT_AFTER_IDLE_S = 1.0
 WORKER_PIPELINES = {
     "newswatch.pipelines.NormalisePipeline": 100,
     "newswatch.pipelines.TopicPipeline": 300,
@@ -164,7 +169,9 @@ class WorkerSpider:
         on(self._opened, signal=signals.spider_opened)
         on(self._keep_open, signal=signals.spider_idle)
         on(self._closed, signal=signals.spider_closed)
+        # A request downloaded, or answered by a middleware (replay), is this worker's work.
         on(self._active, signal=signals.request_reached_downloader)
+        on(self._active, signal=signals.response_received)
         for signal in (signals.item_dropped, signals.item_error):
             on(self._item_gone, signal=signal)
 
@@ -201,7 +208,7 @@ class WorkerSpider:
         if not self._stopping:
             raise DontCloseSpider
 
-    def _active(self, request, spider) -> None:
+    def _active(self, request, spider, **_: Any) -> None:
         self._idle_since = None
         if self._share is None:
             self._share = _Share()
@@ -218,9 +225,13 @@ class WorkerSpider:
             elif self._scheduling or not engine.spider_is_idle():
                 self._idle_since = None
             else:
-                if self._share is not None:
+                self._idle_since = self._idle_since or time.monotonic()
+                idle_for = time.monotonic() - self._idle_since
+                if self._share is not None and idle_for >= REPORT_AFTER_IDLE_S:
                     self._report("finished")
-                self._close_if_idle_long_enough()
+                if self.idle_exit_s and idle_for >= self.idle_exit_s:
+                    logger.info("%s: no job for %g s: closing", self.name, self.idle_exit_s)
+                    self._close("idle")
         except REDIS_ERRORS as error:
             redis_went_away(error)
         except Exception:  # a fault of ours: say so and stop, rather than idle for ever
@@ -263,16 +274,6 @@ class WorkerSpider:
             self._close("worker_error")
         finally:
             self._scheduling -= 1
-
-    def _close_if_idle_long_enough(self) -> None:
-        if not self.idle_exit_s:
-            return
-        now = time.monotonic()
-        if self._idle_since is None:
-            self._idle_since = now
-        elif now - self._idle_since >= self.idle_exit_s:
-            logger.info("%s: no job for %g s: closing", self.name, self.idle_exit_s)
-            self._close("idle")
 
     def _close(self, reason: str) -> None:
         if not self._stopping:
