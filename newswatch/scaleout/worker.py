@@ -21,10 +21,10 @@ how it routes or extracts:
   the start of a crawl on one machine: newswatch.pending) and its listings (what `discover()`
   yields) into the shared queue. When this worker has had nothing left to do for the outlet
   for a second (the shared queue empty, nothing in flight here), it pushes a crawl report of
-  what it did since its last one; with NEWSWATCH_WORKER_IDLE_EXIT=S it closes once it has been so for S seconds
-  with no job; a stop (SIGTERM) takes no new job, finishes what is in flight, pushes its items
-  and report and leaves what is queued to the other workers. Redis going away stops it
-  cleanly (newswatch.scaleout.outage).
+  what it did since its last one; with NEWSWATCH_WORKER_IDLE_EXIT=S it closes once it has
+  been so for S seconds with no job; a stop (SIGTERM) takes no new job, finishes what is in
+  flight, pushes its items and report and leaves what is queued to the other workers. Redis
+  going away stops it cleanly (newswatch.scaleout.outage).
 
 A crawl report (newswatch.scaleout.queue.crawl_message) is the worker's share of a crawl of the
 outlet: its stats since its last report, JSON-safe, with the jobs it took in that time
