@@ -64,6 +64,14 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {"newswatch.pending.PendingArticlesMiddleware": 40}
 NEWSWATCH_PENDING_TRIES = 3
 
+# Crawl workers sharing Redis (`newswatch worker`, newswatch/scaleout/worker.py): seconds
+# between two looks for crawl jobs; seconds with no job after which a worker stops (0: never;
+# --idle-exit); hours of each window of the shared duplicate filter, whose fingerprints are
+# forgotten one to two windows after they were seen (newswatch/scaleout/dupefilter.py).
+NEWSWATCH_WORKER_POLL_S = 1.0
+NEWSWATCH_WORKER_IDLE_EXIT = 0
+NEWSWATCH_DUPEFILTER_HOURS = 24
+
 DOWNLOAD_HANDLERS = {
     "http": "newswatch.mirror.MirrorDownloadHandler",
     "https": "newswatch.mirror.MirrorDownloadHandler",
