@@ -124,6 +124,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control (an HTTP endpoint that runs code, one per crawler): a monitor,
+# and each of its workers, has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSWATCH_LOG_LEVEL", "INFO")
