@@ -439,7 +439,7 @@ def _store(db: Path) -> tuple[list[tuple], list[tuple]]:
     return articles, stories
 
 
-def test_two_workers_and_the_writer_store_what_the_demo_stores(
+def test_three_workers_and_the_writer_store_what_the_demo_stores(
     redis_url, tmp_path, no_db, demo_store
 ):
     db = tmp_path / "scaled" / "newswatch.db"
@@ -450,7 +450,7 @@ def test_two_workers_and_the_writer_store_what_the_demo_stores(
         enqueue(redis_url, "sputnik", "rbc", "unian", "pravda", "moscowtimes")
         workers = [
             start_worker(redis_url, "--replay", DEMO_DIR, "--idle-exit", "2", db=no_db)
-            for _ in range(2)
+            for _ in range(3)
         ]
         for worker in workers:
             code, _, err = finish(worker)

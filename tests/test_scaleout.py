@@ -84,7 +84,7 @@ def _seeded(db: Path) -> Path:
 
 def _groups(rows, column: int) -> set[frozenset[str]]:
     """The partition of article ids by a root column (duplicate_of or story_id; itself when
-    null): which articles are copies of one another, or one story, whoever is first."""
+    null): which articles are copies of one another, or one story, whoever came first."""
     groups: dict[str, set[str]] = {}
     for row in rows:
         groups.setdefault(row[column] or row[0], set()).add(row[0])
@@ -95,27 +95,38 @@ def _summary(db: Path) -> dict:
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         rows = conn.execute(
-            "SELECT id, duplicate_of, story_id, outlet, on_topic FROM articles"
+            "SELECT id, duplicate_of, story_id, outlet, url, relevance, on_topic FROM articles"
         ).fetchall()
-        canonical = conn.execute(
+        twice = conn.execute(
             "SELECT canonical_url FROM articles WHERE canonical_url IS NOT NULL "
             "GROUP BY canonical_url HAVING count(*) > 1"
         ).fetchall()
-        counts = {
-            "on_topic": conn.execute("SELECT count(*) FROM on_topic_articles").fetchone()[0],
-            "stories": conn.execute("SELECT count(*) FROM on_topic_stories").fetchone()[0],
-            "per_outlet": dict(
-                conn.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet").fetchall()
-            ),
-        }
-    assert canonical == [], "an article stored twice under two ids"
+        per_outlet = dict(conn.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet"))
+        on_topic = conn.execute("SELECT count(*) FROM articles WHERE on_topic").fetchone()[0]
+    assert twice == [], "an article stored twice under two ids"
+    generated = {row[0]: row[4] for row in rows if row[4] and "/bench-" in row[4]}
+    real = [row for row in rows if row[0] not in generated]
     return {
         "ids": {row[0] for row in rows},
-        "copies": {g for g in _groups(rows, 1) if len(g) > 1},
-        "stories": _groups(rows, 2),
-        "relevance": {row[0]: row[4] for row in rows},
-        "counts": counts,
+        "judged": {row[0]: (round(row[5] or 0, 9), row[6]) for row in rows},
+        "counts": (per_outlet, on_topic),
+        # The demo's articles (and the seeds): real, distinct texts, linked the same whatever
+        # order they are stored in.
+        "real_copies": {g for g in _groups(real, 1) if len(g) > 1},
+        "roots": {row[0]: row[1] or row[0] for row in rows},
+        "page_ids": {
+            int(url.rsplit("-", 1)[1].split(".")[0]) - 20_000_000: i for i, url in generated.items()
+        },
     }
+
+
+def _planted_copies_found(summary: dict) -> int:
+    """How many of the generator's copies (every tenth page repeats the text of the page five
+    before it) are stored as copies of that page."""
+    pages, roots = summary["page_ids"], summary["roots"]
+    return sum(
+        roots[pages[n]] == roots[pages[n - 5]] for n in pages if n % 10 == 9 and n - 5 in pages
+    )
 
 
 def _drained(redis_url: str) -> None:
@@ -159,11 +170,17 @@ def test_three_workers_and_the_writer_store_what_one_process_stores(
     expected, scaled = _summary(single_process_store), _summary(db)
     assert len(expected["ids"]) > PAGES
     assert scaled["ids"] == expected["ids"]
-    assert scaled["copies"] == expected["copies"]
-    assert len(expected["copies"]) >= PAGES // 10 - 1  # every tenth generated page is a copy
-    assert scaled["stories"] == expected["stories"]
+    assert scaled["judged"] == expected["judged"]  # relevance and on_topic, article by article
     assert scaled["counts"] == expected["counts"]
-    assert scaled["relevance"] == expected["relevance"]
+    assert scaled["real_copies"] == expected["real_copies"]
+    assert _planted_copies_found(scaled) == _planted_copies_found(expected) == PAGES // 10
+    # Not compared: stories, and copies among the generated pages beyond the planted ones. The
+    # pages made from one demo article are permutations of its words under its title: one
+    # story with it, and borderline near copies of one another. Online linking joins a newcomer
+    # to what is stored before it, so a near tie goes one way or the other with the order of
+    # arrival, and two one-process crawls of these pages (16 requests at once) differ there
+    # too. On distinct articles the stores are identical, stories included:
+    # tests/test_redis_worker.py, three workers against the demo.
 
 
 def test_workers_and_the_writer_killed_mid_crawl_lose_nothing_and_store_nothing_twice(
