@@ -74,7 +74,7 @@ def pages(generated: Path) -> list[tuple[str, str, bytes]]:
 
     found = []
     for folder, label in ((generated, "generated"), (DEMO_DIR, "demo")):
-        for path, fixture in sorted(load_fixtures([folder]).items(), key=lambda kv: str(kv[0])):
+        for _, fixture in sorted(load_fixtures([folder]).items(), key=lambda kv: str(kv[0])):
             if fixture.page_kind == "article":
                 found.append((f"{label}:{fixture.url}", fixture.url, fixture.body))
     for golden in sorted((REPO / "tests" / "golden").glob("*/*/*.json")):
@@ -119,9 +119,7 @@ def _results(article, topics) -> dict:
     judge_article(article, topics)
     fp = fingerprint(article.title, article.lead, article.text, article.language)
     rules = [
-        rules_score(
-            topic, title=article.title, lead=article.lead, text=article.text, language=lang
-        )
+        rules_score(topic, title=article.title, lead=article.lead, text=article.text, language=lang)
         for topic in topics
         for lang in (article.language, None)
     ]
