@@ -280,64 +280,107 @@ _QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
 _LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
 
 
+# A text as story features read it: each token with what comes before it since the token before
+# (a gap of white space only means "written together"). The same tokens as _ANCHOR_TOKEN.
+_GAP_AND_TOKEN = re.compile(r"([^\w.!?…«\"“„:]*)(\w[\w'’ʼ-]*|[.!?…«\"“„:])")
+_SENTENCE_MARK, _CAPITALISED, _OTHER = 0, 1, 2
+_TOKEN_KINDS: dict[str, tuple[int, str | None]] = {}  # token -> its kind, and its anchor if any
+MAX_TOKEN_KINDS = 200_000
+
+
+def _token_kind(token: str) -> tuple[int, str | None]:
+    """What `token` is to _names_and_numbers: a sentence mark, a capitalised word of four
+    letters or more (not an acronym: a name, maybe), or another word, with the anchor it is
+    on its own (an acronym's name, a number of two digits or more), if any. Worked out once
+    per distinct token."""
+    found = _TOKEN_KINDS.get(token)
+    if found is not None:
+        return found
+    if token in _SENTENCE_END:
+        found = (_SENTENCE_MARK, None)
+    elif token[0].isupper() and len(token) >= 4 and not token.isupper():
+        found = (_CAPITALISED, None)
+    elif token in ACRONYMS:
+        found = (_OTHER, ACRONYMS[token])
+    elif token[0].isdigit():
+        digits = re.sub(r"\D", "", token)
+        found = (_OTHER, f"#{digits}" if len(digits) >= 2 else None)
+    else:
+        found = (_OTHER, None)
+    if len(_TOKEN_KINDS) < MAX_TOKEN_KINDS:
+        _TOKEN_KINDS[token] = found
+    return found
+
+
+def _anchor_events(tokens: list[tuple[str, str]]) -> list[tuple[str, bool | None]]:
+    """The name candidates and anchors of `tokens` (gap, token), in text order. Of capitalised
+    words written together only the last counts (see _names_and_numbers): each run of them is
+    (its last word, whether that word opens a sentence: it is the run's only word and follows
+    a sentence mark or nothing); an acronym or a number is (its anchor, None)."""
+    events: list[tuple[str, bool | None]] = []
+    last: str | None = None  # the last word of the run of capitalised words being read
+    opening = False
+    after_mark = True  # the text's start counts as a sentence's
+    for gap, token in tokens:
+        kind, anchor = _TOKEN_KINDS.get(token) or _token_kind(token)
+        if kind == _CAPITALISED:
+            if last is None:
+                opening = after_mark
+            else:
+                if gap and not gap.isspace():  # not written together: a run of its own
+                    events.append((last, opening))
+                opening = False
+            last = token
+            after_mark = False
+            continue
+        if last is not None:
+            events.append((last, opening))
+            last = None
+        after_mark = kind == _SENTENCE_MARK
+        if anchor is not None:
+            events.append((anchor, None))
+    if last is not None:
+        events.append((last, opening))
+    return events
+
+
 def _names_and_numbers(
-    text: str, language: str | None, known_names: set[str], headline: bool = False
+    events: list[tuple[str, bool | None]],
+    language: str | None,
+    known_names: set[str],
+    headline: bool = False,
 ) -> tuple[set[str], set[str]]:
-    """Names and numbers of `text` (see story_anchors), with three differences. Of names
-    written together ("Foreign Minister Sergei Lavrov", "Марк Рютте") only the last counts:
-    titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell no event. A capitalised
-    word opening a sentence (a headline's "Rutte says ...") counts when it is a name
-    elsewhere in the article or no dictionary word. In a `headline`, a capitalised dictionary
-    word that is no name elsewhere in the article is Title Case ("Hold Talks"): it is returned
-    apart, as a word."""
+    """Names and numbers of a text, from its _anchor_events (see story_anchors), with three
+    differences. Of names written together ("Foreign Minister Sergei Lavrov", "Марк Рютте")
+    only the last counts: titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell
+    no event. A capitalised word opening a sentence (a headline's "Rutte says ...") counts
+    when it is a name elsewhere in the article or no dictionary word. In a `headline`, a
+    capitalised dictionary word that is no name elsewhere in the article is Title Case ("Hold
+    Talks"): it is returned apart, as a word."""
     from newswatch.lemmas import is_known
 
     anchors: set[str] = set()
     demoted: set[str] = set()
-    run: list[tuple[str, bool]] = []  # capitalised words written together: (word, opening)
-
-    def close_run() -> None:
-        if not run:
-            return
-        token, opening = run[-1]
-        run.clear()
+    language = language or "en"
+    for token, opening in events:
+        if opening is None:  # an acronym or a number
+            anchors.add(token)
+            continue
         key = name_key(token)
-        name = f"n:{key}" if key else None
-        if name is None or name in OUTLET_NAMES:
-            return
+        if not key:
+            continue
+        name = f"n:{key}"
+        if name in OUTLET_NAMES:
+            continue
         if name in known_names:
             anchors.add(name)
-        elif is_known(token.lower(), language or "en"):
+        elif is_known(token.lower(), language):
             if headline:
                 demoted.add(token.lower())
             elif not opening:
                 anchors.add(name)
         else:
             anchors.add(name)
-
-    previous, end = ".", 0
-    for match in _ANCHOR_TOKEN.finditer(text):
-        token = match.group(0)
-        together = not text[end : match.start()].strip()
-        end = match.end()
-        if token in _SENTENCE_END:
-            close_run()
-            previous = token
-            continue
-        if token[0].isupper() and len(token) >= 4 and not token.isupper():
-            if not together:
-                close_run()
-            run.append((token, previous in _SENTENCE_END and not run))
-        else:
-            close_run()
-            if token in ACRONYMS:
-                anchors.add(ACRONYMS[token])
-            elif token[0].isdigit():
-                digits = re.sub(r"\D", "", token)
-                if len(digits) >= 2:
-                    anchors.add(f"#{digits}")
-        previous = token
-    close_run()
     return anchors, demoted
 
 
@@ -380,7 +423,16 @@ def story_features(
         (" ".join(filter(None, (lead, " ".join(words[:LEAD_WORDS])))), LEAD_WEIGHT),
         (" ".join(words[LEAD_WORDS:]), BODY_WEIGHT),
     )
-    known = _names_and_numbers("\n\n".join(p for p, _ in places[1:]), language, set())[0]
+    # The lead and the body are read as one text (for the names the article knows) and as
+    # two places; tokenised once.
+    lead_and_body = _GAP_AND_TOKEN.findall(places[1][0] + "\n\n" + places[2][0])
+    in_lead = len(_ANCHOR_TOKEN.findall(places[1][0]))
+    known = _names_and_numbers(_anchor_events(lead_and_body), language, set())[0]
+    place_tokens = (
+        _GAP_AND_TOKEN.findall(places[0][0]),
+        lead_and_body[:in_lead],
+        lead_and_body[in_lead:],
+    )
     features: dict[str, float] = {}
 
     def offer(feature: str, weight: float) -> None:
@@ -388,8 +440,9 @@ def story_features(
             features[feature] = weight
 
     topical: dict[str, float] = {}
-    for place, weight in places:
-        anchors, demoted = _names_and_numbers(place, language, known, weight == TITLE_WEIGHT)
+    for (place, weight), tokens in zip(places, place_tokens, strict=True):
+        events = _anchor_events(tokens)
+        anchors, demoted = _names_and_numbers(events, language, known, weight == TITLE_WEIGHT)
         for anchor in anchors:
             offer(anchor, weight)
         words = _quoted(place, language)
