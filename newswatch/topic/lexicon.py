@@ -16,8 +16,9 @@ LANGUAGES = ("en", "uk", "ru")
 FIELDS = ("title", "lead", "body")
 PHRASE_GAP = 1  # words allowed between two words of a phrase
 
-_TOKEN = re.compile(r"\w+(?:['’ʼ`-]\w+)*", re.UNICODE)
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+TOKEN = re.compile(r"\w+(?:['’ʼ`-]\w+)*", re.UNICODE)
+"""A word, as the lexicon reads it, in a text whose apostrophes are one (one_apostrophe)."""
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 
 
 def reading_language(language: str | None, text: str) -> str:
@@ -29,7 +30,13 @@ def reading_language(language: str | None, text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.translate(_APOSTROPHES))
+    return TOKEN.findall(one_apostrophe(text))
+
+
+def one_apostrophe(text: str) -> str:
+    """`text` with every apostrophe as "'" (text.translate(APOSTROPHES), several times faster on
+    long texts)."""
+    return text.replace("’", "'").replace("ʼ", "'").replace("`", "'")
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ class Lexicon:
 def make_term(concept: str, text: str, language: str) -> Term:
     """A term as the matcher reads it: each word its lemma, a word ending in "*" a lower-case
     prefix (kept with its "*" in a phrase), a short capitalised word an acronym."""
-    parts = text.strip().translate(_APOSTROPHES).split()
+    parts = text.strip().translate(APOSTROPHES).split()
     words: list[str] = []
     for part in parts:
         stem = part.rstrip("*")
@@ -127,11 +134,18 @@ def field_hits(text: str, lexicon: Lexicon) -> dict[str, int]:
 
 def hits_and_lemmas(text: str, lexicon: Lexicon) -> tuple[dict[str, int], list[str]]:
     """How often each concept's terms occur in `text`, and the lemmas of its words."""
-    words = tokens(text)
-    readings = [lexicon.reading(w) for w in words]
+    return hits_and_lemmas_of(tokens(text), lexicon)
+
+
+def hits_and_lemmas_of(words: list[str], lexicon: Lexicon) -> tuple[dict[str, int], list[str]]:
+    """hits_and_lemmas of a text already cut into `tokens`."""
+    known = lexicon._readings.get
+    readings = [known(w) or lexicon.reading(w) for w in words]
     lemmas = [r[0] for r in readings]
     hits: dict[str, int] = defaultdict(int)
     for i, (_, concepts, phrases) in enumerate(readings):
+        if not (concepts or phrases):  # most words: neither a term nor the start of one
+            continue
         for concept in concepts:
             hits[concept] += 1
         for term in phrases:
