@@ -46,7 +46,7 @@ def content_hash(normalised: str) -> str:
 
 
 def _hash64(items: list[bytes]) -> np.ndarray:
-    digests = b"".join(hashlib.blake2b(i, digest_size=8).digest() for i in items)
+    digests = b"".join([hashlib.blake2b(i, digest_size=8).digest() for i in items])
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
@@ -60,21 +60,39 @@ def minhash(words: list[str]) -> np.ndarray:
         shingles = {
             " ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)
         }
+    return _signature(shingles)
+
+
+def _shingles(normalised: str) -> set[bytes]:
+    """The shingles minhash(normalised.split()) takes, cut from the text's UTF-8 bytes: the
+    words of a normalised text are separated by exactly one space, and a shingle is its words
+    joined by one, so encoding the text once is the same as encoding each shingle."""
+    words = normalised.encode("utf-8").split(b" ") if normalised else []
+    if len(words) < SHINGLE:
+        return {b" ".join(words)}
+    shingles = zip(*(words[i:] for i in range(SHINGLE)), strict=False)  # the last ones fall short
+    return {b" ".join(shingle) for shingle in shingles}
+
+
+def _signature(shingles: set[bytes]) -> np.ndarray:
     hashes = _hash64(list(shingles))
     signature = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     for start in range(0, len(hashes), MINHASH_BLOCK):
-        block = hashes[start : start + MINHASH_BLOCK]
-        with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
-            permuted = (block[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
+        # (hash ^ mask) * multiplier for every permutation, modulo 2**64 (integer arrays wrap
+        # around without a warning), in one buffer
+        permuted = np.bitwise_xor.outer(hashes[start : start + MINHASH_BLOCK], _MASKS)
+        np.multiply(permuted, _MULTIPLIERS, out=permuted)
         np.minimum(signature, permuted.min(axis=0), out=signature)
     return signature
 
 
 def lsh_buckets(signature: np.ndarray) -> list[int]:
     """One bucket per band (ROWS signature values each), as signed 64-bit ints for SQLite."""
+    data = signature.tobytes()
+    size = ROWS * signature.itemsize
     return [
         int.from_bytes(
-            hashlib.blake2b(signature[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).digest(),
+            hashlib.blake2b(data[b * size : (b + 1) * size], digest_size=8).digest(),
             "little",
             signed=True,
         )
@@ -490,6 +508,70 @@ def report_similarity(
     return shared / math.sqrt(norm_mine * norm_theirs)
 
 
+class ComparedReport:
+    """A report's features as report_similarity compares them with many others under one set
+    of `weights` (a story lookup compares an article with up to 48 reports, twice each): what
+    does not change between comparisons (the features compared, their weights, the norms) is
+    worked out once. The arithmetic is report_similarity's, term for term and in the same
+    order, so the result is the same float."""
+
+    def __init__(self, features: dict[str, float], weights: dict[str, float]):
+        self.features = features
+        self.weights = weights
+        self._views: dict[tuple[bool, bool], dict[str, float]] = {}
+        self._terms: dict[tuple[bool, bool], list[tuple[str, float, float]]] = {}
+        self._norms: dict[tuple[bool, bool], float] = {}
+
+    def view(self, same_language: bool, prominent_only: bool) -> dict[str, float]:
+        """The features compared: across languages, names and numbers only; the prominent
+        ones only (see `prominent`), or all."""
+        key = (same_language, prominent_only)
+        found = self._views.get(key)
+        if found is None:
+            found = prominent(self.features) if prominent_only else self.features
+            if not same_language:
+                found = {f: w for f, w in found.items() if cross_language(f)}
+            self._views[key] = found
+        return found
+
+    def terms(self, same_language: bool, prominent_only: bool) -> list[tuple[str, float, float]]:
+        """(feature, its weight, its value) of the view, in its order."""
+        key = (same_language, prominent_only)
+        found = self._terms.get(key)
+        if found is None:
+            weights = self.weights
+            view = self.view(same_language, prominent_only)
+            found = [(f, weights.get(f, 1.0), w) for f, w in view.items()]
+            self._terms[key] = found
+        return found
+
+    def norm(self, same_language: bool, prominent_only: bool) -> float:
+        key = (same_language, prominent_only)
+        found = self._norms.get(key)
+        if found is None:
+            weights = self.weights
+            view = self.view(same_language, prominent_only)
+            found = sum(weights.get(f, 1.0) * w for f, w in view.items())
+            self._norms[key] = found
+        return found
+
+    def similarity(
+        self, theirs: ComparedReport, same_language: bool, prominent_only: bool = False
+    ) -> float:
+        """report_similarity(mine, theirs, weights, same_language), of both reports' views."""
+        other = theirs.view(same_language, prominent_only)
+        shared = 0
+        for feature, weight, w in self.terms(same_language, prominent_only):
+            t = other.get(feature)
+            if t is not None:
+                shared += weight * (w if w <= t else t)  # min(w, t)
+        if not shared:
+            return 0.0
+        norm_mine = self.norm(same_language, prominent_only)
+        norm_theirs = theirs.norm(same_language, prominent_only)
+        return shared / math.sqrt(norm_mine * norm_theirs)
+
+
 @dataclass
 class Fingerprint:
     content_hash: str
@@ -525,10 +607,10 @@ def fingerprint(
     # Copies are recognised by their body, which re-posts keep while editing headlines; a body
     # too short to tell articles apart ("Details to follow.") is taken with its title.
     body = text or ""
-    if len(body.split()) < SHORT_BODY:
+    if len(body.split(None, SHORT_BODY)) < SHORT_BODY:  # (no need to split all of it)
         body = whole
     normalised = normalise_text(body)
-    signature = minhash(normalised.split())
+    signature = _signature(_shingles(normalised))
     return Fingerprint(
         content_hash(normalised),
         signature,
