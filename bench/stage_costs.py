@@ -6,7 +6,8 @@ turn, warm (every page once before timing, as a crawl's caches are after its fir
 
 Each round runs every stage over all pages in a fresh process, the two checkouts alternating
 (so that the machine's other load falls on both); the table gives the median over rounds of ms
-per article, before and after, and their ratio. The stages:
+per article (CPU time of the process: on a shared machine, what a change saves; wall time also
+counts the waits for a core), before and after, and their ratio. The stages:
 
 - extract: `extract_article` on the page's text;
 - normalise: `normalise_article`;
@@ -71,9 +72,9 @@ def measure(corpus: Path, out: Path) -> None:
     timings: dict[str, float] = {}
 
     def timed(stage: str, run) -> list:
-        started = time.perf_counter()
+        started = time.process_time()
         results = run()
-        timings[stage] = (time.perf_counter() - started) * 1000 / n
+        timings[stage] = (time.process_time() - started) * 1000 / n
         return results
 
     def all_stages(record: bool) -> None:

@@ -466,3 +466,25 @@ def test_a_fingerprints_signature_is_the_minhash_of_its_normalised_words(title, 
     digests = [hashlib.blake2b(band, digest_size=8).digest() for band in bands]
     assert fp.buckets == lsh_buckets(expected)
     assert fp.buckets == [int.from_bytes(d, "little", signed=True) for d in digests]
+
+
+def test_the_events_of_lead_and_body_together_are_those_of_both_at_the_split():
+    """story_features reads the lead and the body apart and together; the events of both
+    together are pieced from those of each (_joined_events) rather than read again: the same
+    as reading them together, wherever the split falls (in a run of names, after a sentence
+    mark, a number, an acronym), whatever separates the tokens."""
+    import random
+
+    from newswatch.dedup import _anchor_events, _joined_events
+
+    rng = random.Random(17)
+    tokens = ["Rutte", "Макрон", "Mark", "the", "NATO", "США", "2025", "7", ".", ":", "«", "Geneva"]
+    gaps = ["", " ", "\n\n", ", ", " (", "— "]
+    checked = 0
+    for _ in range(3000):
+        text = [(rng.choice(gaps), rng.choice(tokens)) for _ in range(rng.randint(0, 8))]
+        for split in range(len(text) + 1):
+            first, second = _anchor_events(text[:split]), _anchor_events(text[split:])
+            assert _joined_events(text, split, first, second) == _anchor_events(text), text
+            checked += first + second != _anchor_events(text)
+    assert checked > 1000  # splits where pieces alone would be wrong
