@@ -438,8 +438,11 @@ def _topical(text: str, language: str | None) -> list[str]:
     from newswatch.search import stem
 
     language = language or "en"
-    words = (w for w in _LOWER_WORD.findall(text) if w[0].islower())
-    found = (f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS)
+    found = [
+        f"w:{language}:{stem(w, language)}"
+        for w in _LOWER_WORD.findall(text)
+        if w[0].islower() and len(w) >= TOPICAL_MIN_LETTERS
+    ]
     return list(dict.fromkeys(found))
 
 
