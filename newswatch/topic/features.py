@@ -29,7 +29,7 @@ from newswatch.topic.definition import Topic
 from newswatch.topic.lexicon import (
     TOKEN,
     hits_and_lemmas,
-    hits_and_lemmas_of,
+    hits_per_sentence,
     one_apostrophe,
     reading_language,
 )
@@ -123,17 +123,13 @@ def article_features(
     # The apostrophes of the whole body brought to one at once (as `tokens` does to each
     # sentence): the sentence breaks are white space, which that leaves as it is.
     sentences = [s for s in _SENTENCE.split(one_apostrophe(fields["body"])) if s.strip()]
-    body_words: set[str] = set()
-    words = 1
-    for number, sentence in enumerate([fields["title"], *sentences]):
-        if number == 0:
-            hits = title_hits
-        else:
-            hits, lemmas = hits_and_lemmas_of(TOKEN.findall(sentence), lexicon)
-            body_words.update(lemmas)
-            words += len(lemmas)
-            for concept, count in hits.items():
-                body_hits[concept] = body_hits.get(concept, 0) + count
+    per_sentence, lemmas = hits_per_sentence([TOKEN.findall(s) for s in sentences], lexicon)
+    body_words = set(lemmas)
+    words = 1 + len(lemmas)
+    for hits in per_sentence:
+        for concept, count in hits.items():
+            body_hits[concept] = body_hits.get(concept, 0) + count
+    for hits in (title_hits, *per_sentence):  # sentences with no hit cannot count
         if hits.get("russia") and hits.get("west") and any(hits.get(c) for c in TALKS_LIKE):
             together += 1
             together_war += bool(hits.get("war"))

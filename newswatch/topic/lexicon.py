@@ -6,8 +6,10 @@ language, built from a topic file's terms.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from newswatch.language import detect_language
 from newswatch.lemmas import lemma
@@ -154,18 +156,53 @@ def hits_and_lemmas_of(words: list[str], lexicon: Lexicon) -> tuple[dict[str, in
     return hits, lemmas
 
 
+def hits_per_sentence(
+    sentences: list[list[str]], lexicon: Lexicon
+) -> tuple[list[dict[str, int]], list[str]]:
+    """hits_and_lemmas_of each sentence (its tokens), read in one pass rather than one call a
+    sentence: the hits of the sentences that have any, in order, and the lemmas of all their
+    words. A phrase is looked for within its sentence, as hits_and_lemmas_of does."""
+    words = [word for sentence in sentences for word in sentence]
+    known = lexicon._readings.get
+    readings = [known(w) or lexicon.reading(w) for w in words]
+    lemmas = [r[0] for r in readings]
+    found: list[dict[str, int]] = []
+    ends = list(accumulate(map(len, sentences)))
+    current = -1
+    for i in [i for i, r in enumerate(readings) if r[1] or r[2]]:  # terms, or their start
+        number = bisect_right(ends, i)
+        if number != current:
+            current, hits, end = number, defaultdict(int), ends[number]
+            found.append(hits)
+        _, concepts, phrases = readings[i]
+        for concept in concepts:
+            hits[concept] += 1
+        for term in phrases:
+            if _phrase_at(term.words, words, lemmas, i, end):
+                hits[term.concept] += 1
+    return found, lemmas
+
+
 def _part_matches(part: str, word: str, lemma_: str) -> bool:
     if part.endswith("*"):
         return word.lower().startswith(part[:-1])
     return lemma_ == part or word == part
 
 
-def _phrase_at(phrase: tuple[str, ...], words: list[str], lemmas: list[str], start: int) -> bool:
+def _phrase_at(
+    phrase: tuple[str, ...],
+    words: list[str],
+    lemmas: list[str],
+    start: int,
+    end: int | None = None,
+) -> bool:
+    """Whether `phrase` is said from words[start] on, before words[end] (the text's end)."""
     position = start
+    end = len(words) if end is None else end
     for part in phrase[1:]:
         for step in range(1, PHRASE_GAP + 2):
             j = position + step
-            if j < len(words) and _part_matches(part, words[j], lemmas[j]):
+            if j < end and _part_matches(part, words[j], lemmas[j]):
                 position = j
                 break
         else:
