@@ -304,7 +304,7 @@ _LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
 _GAP_AND_TOKEN = re.compile(r"([^\w.!?…«\"“„:]*)(\w[\w'’ʼ-]*|[.!?…«\"“„:])")
 _SENTENCE_MARK, _CAPITALISED, _OTHER = 0, 1, 2
 _TOKEN_KINDS: dict[str, tuple[int, str | None]] = {}  # token -> its kind, and its anchor if any
-MAX_TOKEN_KINDS = 200_000
+MAX_TOKEN_KINDS = 100_000
 
 
 def _token_kind(token: str) -> tuple[int, str | None]:

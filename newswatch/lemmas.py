@@ -84,7 +84,7 @@ def lemma(word: str, language: str) -> str:
         return lower
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def is_known(word: str, language: str) -> bool:
     """Whether `language`'s dictionary has the word (lower case). Asked of the same words
     again and again (the names of every article, the words it stems), so remembered."""

@@ -85,7 +85,7 @@ def _body_ngram(lemma: str) -> str | None:
     more; None for shorter ones and numbers."""
     word = lemma.lower()
     name = f"ngram:body:{word}" if len(word) > 2 and not word.isdigit() else None
-    if len(_BODY_NGRAMS) < 200_000:
+    if len(_BODY_NGRAMS) < 100_000:
         _BODY_NGRAMS[lemma] = name
     return name
 
