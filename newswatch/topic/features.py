@@ -27,6 +27,7 @@ import re
 
 from newswatch.topic.definition import Topic
 from newswatch.topic.lexicon import (
+    LANGUAGES,
     TOKEN,
     hits_and_lemmas,
     hits_per_sentence,
@@ -110,7 +111,8 @@ def article_features(
     """The features of one article (name -> value; absent means 0), and which concepts matched
     where ({concept: {field: hits}}, as `TopicScore.matched`)."""
     fields = article_fields(title, lead, text)
-    language = reading_language(language, " ".join(fields.values()))
+    if language not in LANGUAGES:  # (reading_language keeps one of them as it is)
+        language = reading_language(language, " ".join(fields.values()))
     lexicon = topic.lexicon(language)
     matched: dict[str, dict[str, int]] = {}
     title_hits, title_lemmas = hits_and_lemmas(fields["title"], lexicon)
