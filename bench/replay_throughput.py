@@ -173,6 +173,12 @@ def main() -> None:
                 folder / "ceiling.json",
             )
             replay = run(crawl(base, folder / "r.db", fast), folder / "replay.json")
+            # The same crawl with the store's writer in a process of its own (crawl --writer
+            # process): storing on the second core.
+            process = run(
+                crawl(base, folder / "p.db", [*fast, "-s", "NEWSWATCH_WRITER=process"]),
+                folder / "process.json",
+            )
             # Where the full pipeline's time goes: the same crawl with no item pipelines
             # (fetch and extract only; nothing normalised, scored or stored).
             extract_only = run(
@@ -180,23 +186,31 @@ def main() -> None:
                 folder / "extract_only.json",
             )
     stored = replay.get("newswatch/store/new", 0) - replay.get("newswatch/first_use/read", 0)
+    stored_by_process = process.get("newswatch/store/new", 0) - process.get(
+        "newswatch/first_use/read", 0
+    )
     result = {
         "replay_pages": args.pages,
         "replay_articles_stored": stored,
         "replay_articles_per_s": round(stored / seconds(replay), 1),
         "replay_peak_memory_mb": round(replay["peak_rss"] / 2**20, 1),
+        "replay_process_articles_stored": stored_by_process,
+        "replay_process_articles_per_s": round(stored_by_process / seconds(process), 1),
         "scrapy_ceiling_pages_per_s": round(ceiling["ceiling/pages"] / seconds(ceiling), 1),
         "replay_extract_only_pages_per_s": round(
             extract_only.get("newswatch/extraction/pages", 0) / seconds(extract_only), 1
         ),
     }
-    result["replay_vs_ceiling"] = round(
-        result["replay_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
-    )
+    for key in ("replay", "replay_process"):
+        result[f"{key}_vs_ceiling"] = round(
+            result[f"{key}_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
+        )
     print(
         f"replay {result['replay_articles_per_s']} articles/s "
         f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "
         f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB; "
+        f"with the writer in its own process {result['replay_process_articles_per_s']} "
+        f"articles/s ({stored_by_process}), ratio {result['replay_process_vs_ceiling']}; "
         f"fetch and extract only {result['replay_extract_only_pages_per_s']} pages/s"
     )
     (REPO / "bench" / "results" / "replay_throughput.json").write_text(json.dumps(result, indent=2))

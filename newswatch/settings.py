@@ -86,6 +86,11 @@ NEWSWATCH_TOPICS = [p for p in os.environ.get("NEWSWATCH_TOPICS", "").split(",")
 # (see StorePipeline).
 NEWSWATCH_STORE_BATCH = 25
 NEWSWATCH_STORE_BATCH_S = 1.0
+# Who writes the store: "inline", this crawl's process, or "process", a writer process of the
+# crawl's own (newswatch.scaleout.local), which stores on a second core; and how many batches
+# that process holds at most (see ProcessStorePipeline).
+NEWSWATCH_WRITER = "inline"
+NEWSWATCH_WRITER_IN_FLIGHT = 2
 # Each article page gives one item and the pipelines are synchronous: Scrapy's default of 100
 # items processed in parallel per response only costs 100 asyncio tasks per page.
 CONCURRENT_ITEMS = 4

@@ -88,6 +88,12 @@ def _crawl(
     callback=backfill_day,
     help="Backfill: walk archives back to this day (1990 or later).",
 )
+@click.option(
+    "--writer",
+    type=click.Choice(["inline", "process"]),  # StorePipeline's WRITERS (Scrapy not imported)
+    help="Who writes the store: this process (inline), or a writer process of its own "
+    "(process), which stores on a second core (default: the setting NEWSWATCH_WRITER, inline).",
+)
 @settings_option
 @db_option
 @verbose_option
@@ -96,6 +102,7 @@ def crawl(
     replay: Path | None,
     capture: Path | None,
     since: str | None,
+    writer: str | None,
     overrides: dict[str, str],
     db_path: Path | None,
     verbose: bool,
@@ -112,7 +119,7 @@ def crawl(
         capture=capture,
         since=since,
         verbose=verbose,
-        overrides=overrides,
+        overrides={**overrides, **({"NEWSWATCH_WRITER": writer} if writer else {})},
     )
     for crawler in crawlers:
         stats = crawler.stats.get_stats()
