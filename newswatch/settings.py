@@ -87,10 +87,10 @@ NEWSWATCH_TOPICS = [p for p in os.environ.get("NEWSWATCH_TOPICS", "").split(",")
 NEWSWATCH_STORE_BATCH = 25
 NEWSWATCH_STORE_BATCH_S = 1.0
 # Who writes the store: "inline", this crawl's process, or "process", a writer process of the
-# crawl's own (newswatch.scaleout.local), which stores on a second core; and how many batches
-# that process holds at most (see ProcessStorePipeline).
+# crawl's own (newswatch.scaleout.local), which stores on a second core; and the articles it
+# writes per transaction at most (see ProcessStorePipeline).
 NEWSWATCH_WRITER = "inline"
-NEWSWATCH_WRITER_IN_FLIGHT = 2
+NEWSWATCH_WRITER_BATCH = 100
 # Each article page gives one item and the pipelines are synchronous: Scrapy's default of 100
 # items processed in parallel per response only costs 100 asyncio tasks per page.
 CONCURRENT_ITEMS = 4

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, REPO, run_newswatch
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.test import get_crawler
 
@@ -226,13 +227,33 @@ def test_a_store_the_child_cannot_open_is_a_store_error(tmp_path):
 # --- the pipeline -------------------------------------------------------------------------------
 
 
-def _pipeline(db_path, batch_size: int, in_flight: int = 1) -> ProcessStorePipeline:
-    crawler = get_crawler(settings_dict={"NEWSWATCH_WRITER": "process"})
+def _pipeline(db_path, batch_size: int) -> ProcessStorePipeline:
+    crawler = get_crawler(
+        settings_dict={
+            "NEWSWATCH_WRITER": "process",
+            "NEWSWATCH_DB": str(db_path),
+            "NEWSWATCH_WRITER_BATCH": batch_size,
+        }
+    )
     pipeline = StorePipeline.from_crawler(crawler)
-    assert type(pipeline) is ProcessStorePipeline
-    pipeline.db_path, pipeline.batch_size, pipeline.batch_seconds = db_path, batch_size, 0.05
-    pipeline.in_flight = in_flight
+    assert type(pipeline) is ProcessStorePipeline and pipeline.batch_size == batch_size
     return pipeline
+
+
+async def _through(pipeline: ProcessStorePipeline, article: Article) -> Article:
+    """The article through the pipeline, and the signal Scrapy's scraper sends once it is
+    through: passed on, or dropped."""
+    try:
+        item = await pipeline.process_item(article)
+    except DropItem as drop:
+        pipeline.crawler.signals.send_catch_log(
+            signals.item_dropped, item=article, response=None, exception=drop, spider=None
+        )
+        raise
+    pipeline.crawler.signals.send_catch_log(
+        signals.item_scraped, item=item, response=None, spider=None
+    )
+    return item
 
 
 def _stored_titles(db_path) -> list[str]:
@@ -250,7 +271,7 @@ def test_the_setting_names_the_writer_and_refuses_others():
 
 
 def test_an_article_is_passed_on_only_once_the_child_committed_its_batch(db_path):
-    pipeline = _pipeline(db_path, batch_size=3, in_flight=1)
+    pipeline = _pipeline(db_path, batch_size=3)
     articles = _articles(8)
 
     async def crawl():
@@ -258,7 +279,7 @@ def test_an_article_is_passed_on_only_once_the_child_committed_its_batch(db_path
         passed = []
 
         async def one(article):
-            await pipeline.process_item(article)
+            await _through(pipeline, article)
             # Whoever receives the item next can read it in the store.
             assert article.title in _stored_titles(db_path)
             passed.append(article)
@@ -267,10 +288,29 @@ def test_an_article_is_passed_on_only_once_the_child_committed_its_batch(db_path
         await pipeline.close_spider()
         return passed
 
-    # Three batches, one at a time: the last two waited for the child to be free.
     assert len(asyncio.run(crawl())) == 8
+    # The first went at once, alone; the others waited for the child, three at a time at most.
     stats = pipeline.stats.get_stats()
-    assert stats["newswatch/store/new"] == 8 and stats["newswatch/writer/batches"] == 3
+    assert stats["newswatch/store/new"] == 8 and stats["newswatch/writer/batches"] == 4
+
+
+def test_the_next_batch_waits_for_the_articles_before_to_leave_but_not_for_ever(db_path):
+    pipeline = _pipeline(db_path, batch_size=5)
+    pipeline.LEAVING_WAIT_S = 0.3
+
+    async def crawl():
+        await pipeline.open_spider()
+        await pipeline.process_item(_articles(1)[0])  # passed on, but no signal says so
+        started = time.monotonic()
+        await _through(pipeline, _articles(1, start=1)[0])
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        await _through(pipeline, _articles(1, start=2)[0])
+        await pipeline.close_spider()
+        return waited, time.monotonic() - started
+
+    held, free = asyncio.run(crawl())
+    assert held >= 0.3 > free  # the second waited for the first to leave; the third did not
 
 
 def test_a_refused_article_is_dropped_alone_and_stops_the_crawl_as_inline(db_path):
@@ -285,7 +325,7 @@ def test_a_refused_article_is_dropped_alone_and_stops_the_crawl_as_inline(db_pat
     async def crawl():
         await pipeline.open_spider()
         results = await asyncio.gather(
-            *(pipeline.process_item(a) for a in _articles(5)), return_exceptions=True
+            *(_through(pipeline, a) for a in _articles(5)), return_exceptions=True
         )
         await pipeline.close_spider()
         return results
@@ -310,27 +350,35 @@ def test_an_error_that_ends_the_transaction_drops_the_whole_batch_as_inline(db_p
 
     async def crawl():
         await pipeline.open_spider()
-        results = await asyncio.gather(
-            *(pipeline.process_item(a) for a in _articles(4)), return_exceptions=True
-        )
+        # The child held up by a first article: the next four go to it in one batch.
+        os.kill(pipeline.writer.pid, signal.SIGSTOP)
+        first = asyncio.ensure_future(_through(pipeline, _articles(1, start=9)[0]))
+        batch = [asyncio.ensure_future(_through(pipeline, a)) for a in _articles(4)]
+        await asyncio.sleep(0.1)
+        assert len(pipeline.pending) == 4
+        os.kill(pipeline.writer.pid, signal.SIGCONT)
+        results = await asyncio.gather(first, *batch, return_exceptions=True)
         await pipeline.close_spider()
         return results
 
-    results = asyncio.run(crawl())
+    first, *results = asyncio.run(crawl())
+    assert isinstance(first, Article)
     assert all(isinstance(r, DropItem) for r in results)
     assert all("the transaction is gone" in str(r) for r in results), results
-    assert _stored_titles(db_path) == []
+    assert _stored_titles(db_path) == ["Переговори 9"]
+    assert pipeline.stats.get_value("newswatch/writer/batches") == 2
 
 
 def test_a_child_that_dies_drops_what_it_held_as_not_stored_and_not_lost(db_path):
-    pipeline = _pipeline(db_path, batch_size=2, in_flight=1)
+    pipeline = _pipeline(db_path, batch_size=2)
 
     async def crawl():
         await pipeline.open_spider()
-        first = await asyncio.gather(*(pipeline.process_item(a) for a in _articles(2)))
+        first = await asyncio.gather(*(_through(pipeline, a) for a in _articles(2)))
         os.kill(pipeline.writer.pid, signal.SIGSTOP)
-        later = [asyncio.ensure_future(pipeline.process_item(a)) for a in _articles(5, start=2)]
-        await asyncio.sleep(0.2)  # two batches sent (one in the pipe), one article waiting
+        later = [asyncio.ensure_future(_through(pipeline, a)) for a in _articles(5, start=2)]
+        await asyncio.sleep(0.2)  # one article sent, four waiting for the child
+        assert len(pipeline.pending) == 4
         os.kill(pipeline.writer.pid, signal.SIGKILL)
         results = await asyncio.gather(*later, return_exceptions=True)
         await pipeline.close_spider()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
-from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.asyncio import call_later, is_asyncio_available
 
 from newswatch.items import Article
 from newswatch.pipelines.store import StorePipeline
@@ -21,31 +21,41 @@ class ProcessStorePipeline(StorePipeline):
     """StorePipeline (`NEWSWATCH_WRITER=process`) whose batches a child process writes
     (newswatch.scaleout.local), so that storing (de-duplication, story linking, the full-text
     index) runs on the second core while this process fetches, extracts and scores the next
-    pages. Batching, counting and dropping are StorePipeline's; as there, an article is passed
-    on (and its pending row forgotten) only once the child answered that its batch committed.
+    pages. Counting and dropping are StorePipeline's; as there, an article is passed on (and
+    its pending row forgotten) only once the child answered that its batch committed.
 
-    At most NEWSWATCH_WRITER_IN_FLIGHT batches are with the child at a time: one being written
-    and one waiting keep it busy, and more would only hold more articles away from the store
-    should it die. Articles that come meanwhile wait in the next batch, and when a batch is
-    answered the waiting ones go at once if a batch was due (full, or its time up): the child
-    never idles while articles wait for it.
+    One batch is with the child at a time, and the next goes once the articles of the one
+    before have left the item pipelines. Passing an article on makes this process write too
+    (PendingArticlesMiddleware forgets its pending row): had the child begun its next
+    transaction by then, that write would wait for it, and the whole crawl with it, since
+    SQLite lets one writer at a time. Meanwhile the articles that come wait in the next batch,
+    and go as soon as the child is free: a batch holds what came while the one before was
+    written (NEWSWATCH_STORE_BATCH at most), so that the child never idles while articles
+    wait, and batches grow when the child is the slower of the two.
 
     If the child dies (killed, out of memory), the crawl stops with the reason `store_error`
     and one line saying so (newswatch/store/error, which the commands print); the articles it
     had not answered for are dropped (newswatch/store/writer_gone), not lost: they stay
     pending in the store, and the next crawl fetches them."""
 
-    def __init__(self, *args, in_flight: int = 2, **kwargs):
+    LEAVING_WAIT_S = 0.5
+    """How long the next batch waits at most for the articles of the one before to leave the
+    pipelines (they do within a few turns of the loop; a crawl cancelled meanwhile says so
+    with no signal)."""
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.in_flight = max(1, in_flight)
         self.writer: LocalWriter | None = None
-        self.flush_due = False
-        self.sent: set[asyncio.Future] = set()
+        self.at_child: asyncio.Future | None = None
+        self.leaving: set[int] = set()  # id() of the answered articles not passed on yet
+        self.leaving_timer = None
 
     @classmethod
     def from_crawler(cls, crawler):
         pipeline = super().from_crawler(crawler)
-        pipeline.in_flight = max(1, crawler.settings.getint("NEWSWATCH_WRITER_IN_FLIGHT", 2))
+        pipeline.batch_size = max(1, crawler.settings.getint("NEWSWATCH_WRITER_BATCH", 100))
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(pipeline._item_left, signal=signal)
         return pipeline
 
     async def open_spider(self):
@@ -67,10 +77,13 @@ class ProcessStorePipeline(StorePipeline):
         """Send what waits, wait for every answer, then let the child exit."""
         if self.writer is None:
             return
-        self._flush()
-        while self.sent or self.pending:
-            await asyncio.gather(*self.sent, return_exceptions=True)
-            await asyncio.sleep(0)  # the answers' callbacks run, and send what waited
+        self.leaving.clear()  # nothing is passed on any more
+        while self.at_child is not None or self.pending:
+            self._send()
+            if self.at_child is not None:
+                await asyncio.gather(self.at_child, return_exceptions=True)
+            await asyncio.sleep(0)  # the answer's callback runs
+            self.leaving.clear()
         await self.writer.close()
         self.stats.set_value("newswatch/writer/batches", self.writer.numbers)
         if self.writer.cpu_seconds is not None:
@@ -80,27 +93,43 @@ class ProcessStorePipeline(StorePipeline):
     def _writes_at_once(self) -> bool:
         return False  # even a batch of one goes to the child, not into this process
 
+    def _queued(self) -> None:
+        self._send()  # if the child is free, this article need not wait for company
+
     def _flush(self) -> None:
-        """The pending articles are due: send them now, or as soon as the child has room."""
-        self._cancel_timer()
-        self.flush_due = True
         self._send()
 
     def _send(self) -> None:
-        while self.pending and len(self.sent) < self.in_flight:
-            batch, self.pending = self.pending[: self.batch_size], self.pending[self.batch_size :]
-            sent = self.writer.send([(item, seen_at) for item, seen_at, _ in batch])
-            self.sent.add(sent)
-            sent.add_done_callback(functools.partial(self._answered, batch))
-        if not self.pending:
-            self.flush_due = False
+        """Send what waits (a batch at most), if the child is free."""
+        if not self.pending or self.at_child is not None or self.leaving:
+            return
+        batch, self.pending = self.pending[: self.batch_size], self.pending[self.batch_size :]
+        self.at_child = self.writer.send([(item, seen_at) for item, seen_at, _ in batch])
+        self.at_child.add_done_callback(lambda sent: self._answered(batch, sent))
 
     def _answered(self, batch: list, sent: asyncio.Future) -> None:
-        self.sent.discard(sent)
+        self.at_child = None
         error = sent.exception()
+        self.leaving = {id(item) for item, _, done in batch if not done.done()}
         self._settle_batch(batch, [error] * len(batch) if error else sent.result())
-        if self.flush_due or len(self.pending) >= self.batch_size:
+        if self.leaving:
+            self.leaving_timer = call_later(self.LEAVING_WAIT_S, self._left)
+        else:
             self._send()
+
+    def _item_left(self, item) -> None:
+        if id(item) in self.leaving:
+            self.leaving.discard(id(item))
+            if not self.leaving:
+                # After the other receivers of this signal (the pending row forgotten).
+                asyncio.get_running_loop().call_soon(self._left)
+
+    def _left(self) -> None:
+        if self.leaving_timer is not None:
+            self.leaving_timer.cancel()
+            self.leaving_timer = None
+        self.leaving.clear()
+        self._send()
 
     def _settle(self, item: Article, outcome) -> None:
         if isinstance(outcome, WriterGone):  # not stored, and still pending: not lost

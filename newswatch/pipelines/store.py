@@ -99,11 +99,16 @@ class StorePipeline:
             return item
         done = asyncio.get_running_loop().create_future()
         self.pending.append((item, seen_at, done))
+        self._queued()
+        return await done
+
+    def _queued(self) -> None:
+        """An article joined the pending ones: write them once they fill a batch, or once the
+        first of them has waited NEWSWATCH_STORE_BATCH_S."""
         if len(self.pending) >= self.batch_size:
             self._flush()
         elif self.timer is None:
             self.timer = call_later(self.batch_seconds, self._flush)
-        return await done
 
     def _writes_at_once(self) -> bool:
         """Whether each article is written as it comes (no batches: a batch of one, or no
