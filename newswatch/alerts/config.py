@@ -82,14 +82,14 @@ def expand_secrets(text: str, environ=os.environ) -> str:
 def _channel(name: str, table: dict, environ) -> Channel:
     where = f"channel {name}"
     if not isinstance(table, dict) or not isinstance(table.get("url"), str):
-        raise AlertConfigError(f'{where}: needs url = "<an Apprise URL>"')
+        raise AlertConfigError(f"{where}: needs url = \"<an Apprise URL>\"")
     mode = table.get("mode", "now")
     if mode not in MODES:
         raise AlertConfigError(f"{where}: mode must be one of {', '.join(MODES)}, not {mode!r}")
     try:
         at = time.fromisoformat(table.get("at", "08:00"))
     except (TypeError, ValueError):
-        raise AlertConfigError(f'{where}: at must be a time like "08:00"') from None
+        raise AlertConfigError(f"{where}: at must be a time like \"08:00\"") from None
     try:
         zone = ZoneInfo(table.get("timezone", "UTC"))
     except (ZoneInfoNotFoundError, ValueError, TypeError):

@@ -279,7 +279,9 @@ def m015_alerts(db: Database) -> None:
     the story's at the time; unique per (channel, story, kind, outlets, languages), so the same
     alert is never recorded, hence never sent, twice. `message` groups the rows sent together
     (the stories of one digest)."""
-    db.execute("CREATE TABLE [alert_channels] ([channel] TEXT PRIMARY KEY, [set_up] TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE [alert_channels] ([channel] TEXT PRIMARY KEY, [set_up] TEXT NOT NULL)"
+    )
     db.execute(
         "CREATE TABLE [alerts] ("
         "[id] INTEGER PRIMARY KEY, [channel] TEXT NOT NULL, [story_id] TEXT, "
