@@ -42,8 +42,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from newswatch.blocking import blocked_reason
-from newswatch.dates import iso_utc, utc_now
 from newswatch.crawlstate import crawl_state
+from newswatch.dates import iso_utc, utc_now
 
 logger = logging.getLogger(__name__)
 

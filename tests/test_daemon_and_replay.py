@@ -204,7 +204,9 @@ main(prog_name="newswatch")
 """
 
 
-@pytest.mark.parametrize("stage", ["newswatch.store save_article", "newswatch.topic judge_article"])
+@pytest.mark.parametrize(
+    "stage", ["newswatch.store.batch save_article", "newswatch.topic judge_article"]
+)
 def test_an_article_that_cannot_be_stored_fails_the_crawl_and_status(tmp_path, stage):
     db = tmp_path / "lost.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}

@@ -14,6 +14,7 @@ The group is defined here; each module beside it adds one group of commands:
     alerts.py    alert, alert test: new and spreading stories to the analyst's channels
     probe.py     probe: first contact with the live sites, nothing stored
     fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
+    scaleout.py  writer: the one writer of the store for crawl workers sharing Redis
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from newswatch.cli import (  # noqa: E402, F401
     fixtures,
     judgement,
     probe,
+    scaleout,
     serve,
     status,
 )

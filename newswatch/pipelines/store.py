@@ -24,6 +24,30 @@ WRITERS = ("inline", "process")
 process of its own does (process: ProcessStorePipeline)."""
 
 
+def outcome_stats(item: Article, outcome: str) -> list[str]:
+    """The stats an article stored with `outcome` ("new", "updated", "unchanged") counts one
+    up: what a crawl's row in `crawls` reads, whichever process stored the article (this
+    pipeline, or a writer storing a worker's articles)."""
+    if item.source_kind == SEED:  # found by no crawl: not this crawl's news
+        return [f"newswatch/store/seed/{outcome}"]
+    keys = [f"newswatch/store/{outcome}"]
+    if outcome != "new":
+        return keys
+    if item.duplicate_of:
+        keys.append("newswatch/store/duplicate")
+    if item.story_id and item.story_id != item.id:
+        keys.append("newswatch/store/joined_story")
+    if counts_as_on_topic(item):
+        keys.append("newswatch/store/new_on_topic")
+    if item.url:  # a crawled article the outlet's layout should fill
+        keys += [
+            f"newswatch/store/missing/{field}"
+            for field in ("title", "text", "published")
+            if not getattr(item, field)
+        ]
+    return keys
+
+
 class StorePipeline:
     """Inserts new articles and updates changed ones; counts new / updated / unchanged, and
     new_on_topic (newswatch.store.definitions.counts_as_on_topic). A seed document is counted
@@ -156,20 +180,8 @@ class StorePipeline:
             self.stats.inc_value("newswatch/lost")
             logger.error("article %s not stored: %r", item.id, outcome)
             raise DropItem(f"article {item.id} not stored: {outcome!r}") from outcome
-        if item.source_kind == SEED:  # found by no crawl: not this crawl's news
-            self.stats.inc_value(f"newswatch/store/seed/{outcome}")
-            return
-        self.stats.inc_value(f"newswatch/store/{outcome}")
-        if outcome == "new" and item.duplicate_of:
-            self.stats.inc_value("newswatch/store/duplicate")
-        if outcome == "new" and item.story_id and item.story_id != item.id:
-            self.stats.inc_value("newswatch/store/joined_story")
-        if outcome == "new" and counts_as_on_topic(item):
-            self.stats.inc_value("newswatch/store/new_on_topic")
-        if outcome == "new" and item.url:  # a crawled article the outlet's layout should fill
-            for field in ("title", "text", "published"):
-                if not getattr(item, field):
-                    self.stats.inc_value(f"newswatch/store/missing/{field}")
+        for key in outcome_stats(item, outcome):
+            self.stats.inc_value(key)
 
     def _stop(self, error: sqlite3.Error) -> None:
         self.stats.inc_value("newswatch/store/errors")

@@ -27,5 +27,9 @@ Redis keys (`RedisKeys`, all under one prefix, "newswatch" by default):
     <p>:known                   hash   article id, canonical URL, article key -> first_seen
     <p>:articles                list   messages for the writer (articles and crawl reports)
     <p>:articles:processing     list   messages the writer took and has not committed yet
+    <p>:articles:rejected       list   messages the writer could not store, with the reason
     <p>:writer                  string the writer's lock (one writer at a time)
+    <p>:writer:counts:<outlet>:<worker>
+                                hash   what the writer stored of a worker's share of an
+                                       outlet's crawl, until its crawl report comes
 """

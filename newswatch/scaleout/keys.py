@@ -45,5 +45,12 @@ class RedisKeys:
         return f"{self.prefix}:articles:processing"
 
     @property
+    def rejected(self) -> str:
+        return f"{self.prefix}:articles:rejected"
+
+    @property
     def writer_lock(self) -> str:
         return f"{self.prefix}:writer"
+
+    def writer_counts(self, outlet: str, worker: str) -> str:
+        return f"{self.prefix}:writer:counts:{outlet}:{worker}"

@@ -39,19 +39,29 @@ class RedisServer:
     def start(self) -> RedisServer:
         executable = shutil.which("redis-server")
         if executable is None:
-            pytest.fail("the scale-out tests need Debian's redis-server: `apt-get install redis-server`")
+            pytest.fail(
+                "the scale-out tests need Debian's redis-server: `apt-get install redis-server`"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
                 executable,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(self.folder),
-                "--appendonly", "yes",
-                "--appendfsync", "always",
-                "--save", "",
-                "--protected-mode", "yes",
-                "--loglevel", "warning",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.folder),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
+                "--loglevel",
+                "warning",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
