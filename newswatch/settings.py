@@ -89,7 +89,7 @@ NEWSWATCH_STORE_BATCH_S = 1.0
 # Who writes the store: "inline", this crawl's process, or "process", a writer process of the
 # crawl's own (newswatch.scaleout.local), which stores on a second core; and the articles it
 # writes per transaction at most (see ProcessStorePipeline).
-NEWSWATCH_WRITER = "inline"
+NEWSWATCH_WRITER = "process"
 NEWSWATCH_WRITER_BATCH = 100
 # Each article page gives one item and the pipelines are synchronous: Scrapy's default of 100
 # items processed in parallel per response only costs 100 asyncio tasks per page.

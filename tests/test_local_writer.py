@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, run_newswatch
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newswatch.extraction import extract_article
@@ -35,7 +35,7 @@ from newswatch.scaleout.local import (
     outcome_from_message,
     outcome_message,
 )
-from newswatch.store import StoreError, open_store
+from newswatch.store import open_store
 from newswatch.store.batch import write_batch
 from newswatch.topic import judge_article, load_topics
 
@@ -154,6 +154,7 @@ def test_an_article_the_child_refuses_comes_back_as_the_same_error_write_batch_g
 
 def test_a_child_killed_with_a_batch_in_flight_fails_it_once_and_is_reaped(tmp_path):
     gone: list[str] = []
+    open_store(tmp_path / "k.db").close()
 
     async def run():
         writer = LocalWriter(tmp_path / "k.db", on_gone=gone.append)
@@ -217,11 +218,22 @@ def test_the_child_of_a_killed_crawl_commits_what_it_was_sent_and_exits(tmp_path
         )
 
 
-def test_a_store_the_child_cannot_open_is_a_store_error(tmp_path):
+def test_a_store_the_child_cannot_open_fails_every_batch_with_the_reason(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="cannot open the database"):
-        _write_in_a_child(blocker / "x.db")
+    gone: list[str] = []
+
+    async def run():
+        writer = LocalWriter(blocker / "x.db", on_gone=gone.append)
+        await writer.start()  # not waiting for the child: the crawl starts meanwhile
+        with pytest.raises(WriterGone, match="cannot open the database"):
+            await writer.send([(a, SEEN) for a in _articles(2)])
+        await writer.close()
+        return writer
+
+    writer = asyncio.run(run())
+    assert len(gone) == 1 and gone[0].startswith(f"cannot open the database {blocker / 'x.db'}")
+    assert writer.process.returncode == 1
 
 
 # --- the pipeline -------------------------------------------------------------------------------
@@ -394,17 +406,65 @@ def test_a_child_that_dies_drops_what_it_held_as_not_stored_and_not_lost(db_path
     assert _stored_titles(db_path) == ["Переговори 0", "Переговори 1"]
 
 
-def test_a_child_that_cannot_open_the_store_closes_the_spider_with_a_store_error(tmp_path):
+def test_a_child_that_cannot_open_the_store_stops_the_crawl_with_the_reason(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     pipeline = _pipeline(blocker / "x.db", batch_size=2)
-    with pytest.raises(CloseSpider) as closed:
-        asyncio.run(pipeline.open_spider())
-    assert closed.value.reason == "store_error"
-    assert "cannot open the database" in pipeline.stats.get_value("newswatch/store/error")
+
+    async def crawl():
+        await pipeline.open_spider()
+        with pytest.raises(DropItem, match="cannot open the database"):
+            await _through(pipeline, _articles(1)[0])
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    stats = pipeline.stats.get_stats()
+    assert stats["newswatch/store/error"].startswith("cannot open the database")
+    assert stats["newswatch/store/writer_gone"] == 1 and "newswatch/lost" not in stats
 
 
 # --- whole crawls -------------------------------------------------------------------------------
+
+
+# Imported by every Python process started with its folder on PYTHONPATH (the crawl, and its
+# writer process): save_article fails on the first crawled article, as under a memory cap.
+FAILING_SAVE = """
+import newswatch.store.batch as batch
+
+original, failed = batch.save_article, []
+
+def failing(db, article, *args, **kwargs):
+    if article.url and not failed:
+        failed.append(article.id)
+        raise MemoryError("out of memory, as the test wants")
+    return original(db, article, *args, **kwargs)
+
+batch.save_article = failing
+"""
+
+
+def test_an_article_the_writer_process_fails_on_is_counted_lost_and_the_crawl_goes_on(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(FAILING_SAVE)
+    db = tmp_path / "lost.db"
+    result = run_newswatch(
+        "crawl",
+        "unian",
+        "--replay",
+        str(DEMO_DIR),
+        "--writer",
+        "process",
+        "--db",
+        str(db),
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "newswatch: 1 article could not be stored (the log says why)"
+    )
+    assert "out of memory, as the test wants" in result.stderr  # the child's error, logged
+    assert "Traceback" not in result.stderr
+    assert _stored_count(db) == 5  # the demo's five other unian articles landed
+    assert "unian        finished" in result.stdout  # the crawl went on to the end
 
 
 def test_a_read_only_store_fails_the_crawl_as_it_does_without_the_writer_process(tmp_path):

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import call_later, is_asyncio_available
 
 from newswatch.items import Article
 from newswatch.pipelines.store import StorePipeline
 from newswatch.scaleout.local import LocalWriter, WriterGone
 from newswatch.store import StoreError
-
-logger = logging.getLogger(__name__)
 
 
 class ProcessStorePipeline(StorePipeline):
@@ -59,19 +56,12 @@ class ProcessStorePipeline(StorePipeline):
         return pipeline
 
     async def open_spider(self):
-        """Start the writer process; if it cannot open the store, the crawl ends at once
-        (`store_error`, the reason in newswatch/store/error)."""
+        """Start the writer process (if it cannot open the store, it says why and exits: the
+        crawl stops then, as when it dies)."""
         if not is_asyncio_available():
             raise StoreError("NEWSWATCH_WRITER=process needs Scrapy's asyncio reactor")
         self.writer = LocalWriter(self.db_path, on_gone=self._writer_gone)
-        try:
-            await self.writer.start()
-        except (StoreError, OSError) as error:
-            self.writer = None
-            self.stats.inc_value("newswatch/store/errors")
-            self.stats.set_value("newswatch/store/error", str(error))
-            logger.error("%s", error)
-            raise CloseSpider("store_error") from error
+        await self.writer.start()
 
     async def close_spider(self):
         """Send what waits, wait for every answer, then let the child exit."""

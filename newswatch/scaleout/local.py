@@ -24,10 +24,10 @@ by the crawl, so pickle is safe here, unlike on a shared Redis queue). The child
 write_batch ("new", "updated", "unchanged", or an error as `("error", sqlite?, type, message)`)
 and the fields saving set on the article (`id` for an edited slug, `content_hash`,
 `duplicate_of`, `story_id`, ...), which the crawl sets on its own copy of the item before
-StorePipeline's `_settle` counts it. Its first frame is `("ready", pid)` once the store is
-open and migrated, or `("failed", message)`; its last, before it exits, `("closed", CPU
-seconds it used)`, which the crawl's stats keep (newswatch/writer/cpu_s: how the work splits
-between the two processes).
+StorePipeline's `_settle` counts it. A child that cannot open the store answers only
+`("failed", message)`, and exits. The last frame before it exits is `("closed", CPU seconds it
+used)`, which the crawl's stats keep (newswatch/writer/cpu_s: how the work splits between the
+two processes).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newswatch.items import Article
-from newswatch.store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
     until `requests` ends. The crawl gone (its end of `answers` closed), the batches still
     arriving whole are written all the same: the crawl sent them, they are committed, and the
     next crawl finds them stored."""
-    from newswatch.store import open_store
+    from newswatch.store import StoreError, open_store
 
     def answer(message) -> bool:
         try:
@@ -152,7 +151,7 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
         answer(("failed", str(error)))
         return 1
     try:
-        answering = answer(("ready", os.getpid()))
+        answering = True
         for number, batch in read_frames(requests):
             written = write_articles(db, batch)
             answering = answering and answer(("written", number, written))
@@ -202,18 +201,14 @@ class LocalWriter:
         self.closing = False
         self.gone: str | None = None
         self.cpu_seconds: float | None = None  # the child's, told when it closes
-        self.ready: asyncio.Future | None = None
         self.exited: asyncio.Future | None = None
         self._requests: asyncio.WriteTransport | None = None
 
-    @property
-    def in_flight(self) -> int:
-        return len(self.waiting)
-
     async def start(self) -> None:
-        """Start the child and wait until it has the store open; StoreError if it cannot."""
+        """Start the child. Not waiting for it to open the store: the crawl starts meanwhile,
+        and batches sent before then wait in the pipe. If it cannot open the store, every
+        batch fails with WriterGone and `on_gone` is told why (the StoreError's message)."""
         loop = asyncio.get_running_loop()
-        self.ready = loop.create_future()
         self.exited = loop.create_future()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "newswatch.scaleout.local", str(self.db_path.resolve())],
@@ -225,7 +220,6 @@ class LocalWriter:
         self.pid = self.process.pid
         self._requests, _ = await loop.connect_write_pipe(asyncio.Protocol, self.process.stdin)
         await loop.connect_read_pipe(lambda: _Answers(self), self.process.stdout)
-        await self.ready
 
     def send(self, batch: list[tuple[Article, str]]) -> asyncio.Future:
         """Queue `batch` for the child; the future gives its outcomes (one per article, with
@@ -249,11 +243,8 @@ class LocalWriter:
 
     def _received(self, message: Any) -> None:
         kind = message[0]
-        if kind == "ready":
-            self.ready.set_result(None)
-        elif kind == "failed":
+        if kind == "failed":
             self.gone = message[1]
-            self.ready.set_exception(StoreError(message[1]))
         elif kind == "closed":
             self.cpu_seconds = message[1]
         elif kind == "written":
@@ -285,8 +276,6 @@ class LocalWriter:
                 "the articles it had not stored stay pending for the next crawl"
             )
         error = WriterGone(self.gone or "the store's writer process has exited")
-        if not self.ready.done():
-            self.ready.set_exception(StoreError(self.gone or str(error)))
         for done, _ in self.waiting.values():
             if not done.done():
                 done.set_exception(error)
