@@ -276,7 +276,10 @@ def _stored_titles(db_path) -> list[str]:
 
 
 def test_the_setting_names_the_writer_and_refuses_others():
+    from newswatch.runner import project_settings
+
     assert WRITERS == ("inline", "process")
+    assert project_settings()["NEWSWATCH_WRITER"] == "process"  # the default: it measured better
     assert type(StorePipeline.from_crawler(get_crawler())) is StorePipeline
     with pytest.raises(ValueError, match="NEWSWATCH_WRITER is 'thread'"):
         StorePipeline.from_crawler(get_crawler(settings_dict={"NEWSWATCH_WRITER": "thread"}))

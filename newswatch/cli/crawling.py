@@ -91,8 +91,9 @@ def _crawl(
 @click.option(
     "--writer",
     type=click.Choice(["inline", "process"]),  # StorePipeline's WRITERS (Scrapy not imported)
-    help="Who writes the store: this process (inline), or a writer process of its own "
-    "(process), which stores on a second core (default: the setting NEWSWATCH_WRITER, inline).",
+    help="Who writes the store: a writer process of the crawl's own, on a second core "
+    "(process), or the crawl's process (inline). Default: the setting NEWSWATCH_WRITER, "
+    "process.",
 )
 @settings_option
 @db_option
