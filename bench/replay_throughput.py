@@ -3,7 +3,10 @@ own URL and canonical link, and the words of each paragraph shuffled, so that ea
 its own; every tenth page is a copy of an earlier one) served from a local server, crawled by
 the real spider through the full pipeline (extraction, topic, de-duplication, store), beside a
 plain Scrapy spider that fetches the same pages and does nothing: replay_articles_per_s, peak
-memory, scrapy_ceiling_pages_per_s and replay_vs_ceiling, measured side by side in one run; and
+memory, scrapy_ceiling_pages_per_s and replay_vs_ceiling, measured side by side in one run; the
+same crawl with the store's writer in a process of its own (`--writer process`),
+replay_process_articles_per_s and replay_process_vs_ceiling, with the CPU ms per article each
+process used (how the work splits between the two cores); and
 replay_extract_only_pages_per_s, the same crawl with no item pipelines, which shows how much of
 the time the pipelines (normalise, topic, store) take.
 
@@ -129,7 +132,12 @@ def run(command: list[str], stats_file: Path) -> dict:
         _, status, usage = os.wait4(crawl.pid, 0)
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{log.read_text()[-3000:]}")
-    return {**json.loads(stats_file.read_text()), "peak_rss": usage.ru_maxrss * 1024}
+    return {
+        **json.loads(stats_file.read_text()),
+        "peak_rss": usage.ru_maxrss * 1024,
+        # CPU seconds of the crawl and of the processes it started and waited for (its writer)
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+    }
 
 
 def crawl(mirror: str, db: Path, settings: list[str]) -> list[str]:
@@ -183,7 +191,16 @@ def main() -> None:
                 ],
                 folder / "ceiling.json",
             )
-            replay = run(crawl(base, folder / "r.db", fast), folder / "replay.json")
+            replay = run(
+                crawl(base, folder / "r.db", [*fast, "-s", "NEWSWATCH_WRITER=inline"]),
+                folder / "replay.json",
+            )
+            # The same crawl with the store's writer in a process of its own (crawl --writer
+            # process): storing on the second core.
+            process = run(
+                crawl(base, folder / "p.db", [*fast, "-s", "NEWSWATCH_WRITER=process"]),
+                folder / "process.json",
+            )
             # Where the full pipeline's time goes: the same crawl with no item pipelines
             # (fetch and extract only; nothing normalised, scored or stored).
             extract_only = run(
@@ -191,23 +208,44 @@ def main() -> None:
                 folder / "extract_only.json",
             )
     stored = replay.get("newswatch/store/new", 0) - replay.get("newswatch/first_use/read", 0)
+    stored_by_process = process.get("newswatch/store/new", 0) - process.get(
+        "newswatch/first_use/read", 0
+    )
     result = {
         "replay_pages": args.pages,
         "replay_articles_stored": stored,
         "replay_articles_per_s": round(stored / seconds(replay), 1),
         "replay_peak_memory_mb": round(replay["peak_rss"] / 2**20, 1),
+        "replay_process_articles_stored": stored_by_process,
+        "replay_process_articles_per_s": round(stored_by_process / seconds(process), 1),
         "scrapy_ceiling_pages_per_s": round(ceiling["ceiling/pages"] / seconds(ceiling), 1),
         "replay_extract_only_pages_per_s": round(
             extract_only.get("newswatch/extraction/pages", 0) / seconds(extract_only), 1
         ),
     }
-    result["replay_vs_ceiling"] = round(
-        result["replay_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
+    for key in ("replay", "replay_process"):
+        result[f"{key}_vs_ceiling"] = round(
+            result[f"{key}_articles_per_s"] / result["scrapy_ceiling_pages_per_s"], 3
+        )
+    # How the work splits: CPU ms per article of the whole inline crawl, and of the crawl's
+    # process and its writer process (which reports its own) with --writer process.
+    writer_cpu = process.get("newswatch/writer/cpu_s", 0.0)
+    result["replay_cpu_ms_per_article"] = round(replay["cpu_s"] / stored * 1000, 2)
+    result["replay_process_crawl_cpu_ms_per_article"] = round(
+        (process["cpu_s"] - writer_cpu) / stored_by_process * 1000, 2
+    )
+    result["replay_process_writer_cpu_ms_per_article"] = round(
+        writer_cpu / stored_by_process * 1000, 2
     )
     print(
         f"replay {result['replay_articles_per_s']} articles/s "
         f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "
         f"ratio {result['replay_vs_ceiling']}, peak {result['replay_peak_memory_mb']} MB; "
+        f"with the writer in its own process {result['replay_process_articles_per_s']} "
+        f"articles/s ({stored_by_process}), ratio {result['replay_process_vs_ceiling']}, CPU "
+        f"ms/article {result['replay_process_crawl_cpu_ms_per_article']} in the crawl + "
+        f"{result['replay_process_writer_cpu_ms_per_article']} in the writer (inline: "
+        f"{result['replay_cpu_ms_per_article']}); "
         f"fetch and extract only {result['replay_extract_only_pages_per_s']} pages/s"
     )
     (REPO / "bench" / "results" / "replay_throughput.json").write_text(json.dumps(result, indent=2))

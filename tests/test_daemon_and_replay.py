@@ -212,7 +212,9 @@ def test_an_article_that_cannot_be_stored_fails_the_crawl_and_status(tmp_path, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     crawl = subprocess.run(
         [sys.executable, "-c", _FAILING_ON_FIRST_ARTICLE, *stage.split(), "crawl", "unian"]
-        + ["--replay", str(DEMO_DIR), "--db", str(db)],
+        # The store in this process, where the patch is (the writer process's own case is in
+        # test_local_writer.py).
+        + ["--writer", "inline", "--replay", str(DEMO_DIR), "--db", str(db)],
         capture_output=True,
         text=True,
         env=env,

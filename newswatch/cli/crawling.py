@@ -88,6 +88,13 @@ def _crawl(
     callback=backfill_day,
     help="Backfill: walk archives back to this day (1990 or later).",
 )
+@click.option(
+    "--writer",
+    type=click.Choice(["inline", "process"]),  # StorePipeline's WRITERS (Scrapy not imported)
+    help="Who writes the store: a writer process of the crawl's own, on a second core "
+    "(process), or the crawl's process (inline). Default: the setting NEWSWATCH_WRITER, "
+    "process.",
+)
 @settings_option
 @db_option
 @verbose_option
@@ -96,6 +103,7 @@ def crawl(
     replay: Path | None,
     capture: Path | None,
     since: str | None,
+    writer: str | None,
     overrides: dict[str, str],
     db_path: Path | None,
     verbose: bool,
@@ -112,7 +120,7 @@ def crawl(
         capture=capture,
         since=since,
         verbose=verbose,
-        overrides=overrides,
+        overrides={**overrides, **({"NEWSWATCH_WRITER": writer} if writer else {})},
     )
     for crawler in crawlers:
         stats = crawler.stats.get_stats()

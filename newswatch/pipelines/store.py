@@ -19,6 +19,10 @@ from newswatch.store.definitions import SEED, counts_as_on_topic
 
 logger = logging.getLogger(__name__)
 
+WRITERS = ("inline", "process")
+"""NEWSWATCH_WRITER: the crawl's process writes the store itself (inline), or a writer
+process of its own does (process, the default: ProcessStorePipeline)."""
+
 
 def outcome_stats(item: Article, outcome: str) -> list[str]:
     """The stats an article stored with `outcome` ("new", "updated", "unchanged") counts one
@@ -65,7 +69,10 @@ class StorePipeline:
     When the database refuses a write (disk full, read-only file, locked for longer than the
     busy timeout) nothing half-written remains; the error is logged once, counted in
     newswatch/store/errors, and the crawl is stopped with the reason `store_error`, so that no
-    more pages are fetched only to be lost."""
+    more pages are fetched only to be lost.
+
+    With NEWSWATCH_WRITER=process, `from_crawler` gives a ProcessStorePipeline instead: the
+    same batches, written by a process of their own."""
 
     def __init__(self, db_path, stats, crawler=None, batch_size: int = 1, batch_seconds=1.0):
         self.db_path = db_path
@@ -80,6 +87,13 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
+        writer = settings.get("NEWSWATCH_WRITER") or "inline"  # not newswatch's settings
+        if writer not in WRITERS:
+            raise ValueError(f"NEWSWATCH_WRITER is {writer!r}: it must be inline or process")
+        if cls is StorePipeline and writer == "process":
+            from newswatch.pipelines.process_store import ProcessStorePipeline
+
+            return ProcessStorePipeline.from_crawler(crawler)
         pipeline = cls(
             resolve_db_path(settings=settings),
             crawler.stats,
@@ -104,26 +118,44 @@ class StorePipeline:
         if not isinstance(item, Article):
             return item
         seen_at = iso_utc(utc_now())
-        if self.batch_size == 1 or not is_asyncio_available():
+        if self._writes_at_once():
             self._settle(item, self._write([(item, seen_at)])[0])
             return item
         done = asyncio.get_running_loop().create_future()
         self.pending.append((item, seen_at, done))
+        self._queued()
+        return await done
+
+    def _queued(self) -> None:
+        """An article joined the pending ones: write them once they fill a batch, or once the
+        first of them has waited NEWSWATCH_STORE_BATCH_S."""
         if len(self.pending) >= self.batch_size:
             self._flush()
         elif self.timer is None:
             self.timer = call_later(self.batch_seconds, self._flush)
-        return await done
+
+    def _writes_at_once(self) -> bool:
+        """Whether each article is written as it comes (no batches: a batch of one, or no
+        asyncio loop to wait on)."""
+        return self.batch_size == 1 or not is_asyncio_available()
 
     def _flush(self) -> None:
         """Write the pending articles; hand each on (or drop it) once the batch is settled."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self._cancel_timer()
         batch, self.pending = self.pending, []
         if not batch:
             return
-        outcomes = self._write([(item, seen_at) for item, seen_at, _ in batch])
+        self._settle_batch(batch, self._write([(item, seen_at) for item, seen_at, _ in batch]))
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _settle_batch(
+        self, batch: list[tuple[Article, str, asyncio.Future]], outcomes: list[str | Exception]
+    ) -> None:
+        """Hand each article of a written batch on, or drop it, by its outcome."""
         for (item, _, done), outcome in zip(batch, outcomes, strict=True):
             if done.done():  # its crawl was cancelled: nobody waits for it
                 continue
@@ -153,8 +185,12 @@ class StorePipeline:
 
     def _stop(self, error: sqlite3.Error) -> None:
         self.stats.inc_value("newswatch/store/errors")
+        self._stop_crawl(f"cannot write to the database {self.db_path}: {error}")
+
+    def _stop_crawl(self, message: str) -> None:
+        """Say once why nothing more can be stored (newswatch/store/error, which the commands
+        print) and stop the crawl with the reason `store_error`."""
         if self.stats.get_value("newswatch/store/error") is None:
-            message = f"cannot write to the database {self.db_path}: {error}"
             self.stats.set_value("newswatch/store/error", message)
             logger.error("%s; stopping the crawl", message)
             try:
