@@ -29,6 +29,7 @@ SUITE = {  # name: (full arguments, quick arguments)
     "dedup_scale": (["--sizes", "1000,10000,100000"], ["--sizes", "1000,10000", "--new", "150"]),
     "dedup_eval": ([], []),
     "replay_throughput": (["--pages", "2000"], ["--pages", "2000"]),
+    "scaleout_throughput": (["--rounds", "3"], ["--rounds", "1"]),
     "daemon_memory": (["--crawls", "200"], ["--crawls", "15"]),
     "crash_test": (["--rounds", "20"], ["--rounds", "5", "--articles", "200"]),
 }
@@ -90,6 +91,9 @@ TABLE = [
         ">= 150",
     ),
     ("replay_process_vs_ceiling", "the same / ceiling", ">= 0.5"),
+    ("scaleout_workers_1_articles_per_s", "1 Redis worker and the writer, articles/s", ""),
+    ("scaleout_workers_2_articles_per_s", "2 Redis workers and the writer, articles/s", ""),
+    ("scaleout_workers_3_articles_per_s", "3 Redis workers and the writer, articles/s", ""),
     ("replay_peak_memory_mb", "replay peak memory, MB", ""),
     ("replay_extract_only_pages_per_s", "the same crawl without item pipelines, pages/s", ""),
     ("newswatch_median_ms", "extraction, newswatch, median ms/page", ""),
