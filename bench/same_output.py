@@ -44,7 +44,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))  # as in tests
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TOLERANCE = 1e-9
 FAST = [
@@ -305,7 +305,7 @@ def clean_env() -> dict[str, str]:
     a set of strings follows the seed, and a story's scores are sums in that order, so two
     stories tied but for the last bit of a float go one way or the other with it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
-    return {**env, "PYTHONHASHSEED": HASH_SEED[0]}
+    return {**env, "PYTHONHASHSEED": HASH_SEED[0], "NEWSWATCH_SHARED": str(SHARED)}
 
 
 def in_tree(tree: Path, *args: str) -> None:
