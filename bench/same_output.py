@@ -3,6 +3,7 @@
 every result compared.
 
     python bench/same_output.py --before ../wt-base [--pages 2000] [--only functions,store,crawls]
+                                [--after DIR] [--hash-seed N]
 
 Three comparisons, each on the same inputs for both checkouts:
 - **functions**: every page and text at hand through the pure functions, one JSON record each:
@@ -17,7 +18,10 @@ Three comparisons, each on the same inputs for both checkouts:
   bench/story_judgement.py does, with a fixed first_seen each), in two orders: copies, stories
   and everything indexed.
 - **crawls**: `scrapy crawl unian` of the generated pages from a local server (the replay
-  benchmark's crawl) and `newswatch demo`, each checkout into its own store.
+  benchmark's crawl) and `newswatch demo`, each checkout into its own store. Which article is
+  a copy of which, and which story an article joins, depend on the order articles arrive in;
+  so that it is the same for both, the crawls take one request at a time, first in first out,
+  with the clock stopped and one string hash seed (see frozen_run and clean_env).
 
 Stores are compared table by table, every column of every row but the clock's (fetched_at,
 first_seen of a crawl, seen_at, listed_at, the crawls' times), floats to 1e-9 (JSON columns
@@ -40,7 +44,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NEWSWATCH_SHARED", REPO.parent / "shared"))  # as in tests
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TOLERANCE = 1e-9
 FAST = [
@@ -62,7 +66,8 @@ CLOCK = {
 }
 # A crawl's articles are first seen when they arrive.
 CRAWL_CLOCK = {**CLOCK, "articles": {"fetched_at", "first_seen"}}
-SKIPPED_TABLES = ("articles_fts",)  # the FTS index: its content is the articles' columns
+SKIPPED_TABLES = ("articles_fts",)
+HASH_SEED = ["0"]  # --hash-seed  # the FTS index: its content is the articles' columns
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -296,7 +301,11 @@ def python_of(tree: Path) -> str:
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    """No NEWSWATCH_ setting of the caller's; one string hash seed for every run: the order of
+    a set of strings follows the seed, and a story's scores are sums in that order, so two
+    stories tied but for the last bit of a float go one way or the other with it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
+    return {**env, "PYTHONHASHSEED": HASH_SEED[0], "NEWSWATCH_SHARED": str(SHARED)}
 
 
 def in_tree(tree: Path, *args: str) -> None:
@@ -341,6 +350,9 @@ def demo(tree: Path, db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="the checkout to compare with")
+    parser.add_argument(
+        "--after", type=Path, default=REPO, help="the checkout compared (this one by default)"
+    )
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--only", default="functions,store,crawls")
     parser.add_argument(
@@ -349,6 +361,7 @@ def main() -> None:
         default=1,
         help="of the generated crawl (above 1 the order of arrival varies from run to run)",
     )
+    parser.add_argument("--hash-seed", default="0", help="PYTHONHASHSEED of every run")
     parser.add_argument("--dump-functions", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--build-store", type=Path, help=argparse.SUPPRESS)
     if sys.argv[1:2] == ["--frozen-run"]:
@@ -368,7 +381,8 @@ def main() -> None:
 
     from newswatch.fixtures import serve_fixtures
 
-    before, after = args.before.resolve(), REPO
+    before, after = args.before.resolve(), args.after.resolve()
+    HASH_SEED[0] = args.hash_seed
     only = set(args.only.split(","))
     differences: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -396,6 +410,9 @@ def main() -> None:
             concurrency = str(args.concurrency)
             FAST.extend(["-s", f"CONCURRENT_REQUESTS={concurrency}"])
             FAST.extend(["-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"])
+            # First in, first out: the engine takes requests while the feed's are still being
+            # queued, and from a LIFO queue which it takes first depends on timing.
+            FAST.extend(["-s", "SCHEDULER_MEMORY_QUEUE=scrapy.squeues.FifoMemoryQueue"])
             with serve_fixtures([folder / "corpus"]) as mirror:
                 for name, tree in (("before", before), ("after", after)):
                     crawl_generated(tree, mirror, folder / f"crawl-{name}.db")
