@@ -16,10 +16,11 @@ a Ctrl-C in a terminal or the daemon's SIGTERM reaches the whole process group, 
 stopping gracefully, still sends its last batches; the child goes when its stdin closes.
 
 **What travels.** Frames of a 4-byte big-endian length and a pickle. The parent sends
-`(batch number, [(article, seen_at), ...])`, Article dataclasses pickled as they are (pickle
-of the dataclass costs a fraction of article_to_json + json.dumps, see
-bench/replay_throughput.py's docstring; both ends are this interpreter and this code, started
-by the crawl, so pickle is safe here, unlike on a shared Redis queue). The child answers
+`(batch number, [(article, seen_at), ...])`, Article dataclasses pickled as they are: 13 µs
+an article encoded and decoded, against 45 µs for article_to_json and JSON, 15 µs for marshal
+(the replay's generated articles; storing one costs some 3,000 µs, so the choice hardly
+matters). Both ends are this interpreter and this code, started by the crawl, so pickle is
+safe here, unlike on a queue other machines write to. The child answers
 `("written", batch number, [(outcome, changed fields), ...])`: per article its outcome from
 write_batch ("new", "updated", "unchanged", or an error as `("error", sqlite?, type, message)`)
 and the fields saving set on the article (`id` for an edited slug, `content_hash`,
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import logging
 import os
 import pickle
 import resource
@@ -48,8 +48,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newswatch.items import Article
-
-logger = logging.getLogger(__name__)
 
 FRAME = struct.Struct("!I")
 Outcome = str | Exception
@@ -157,8 +155,9 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
             answering = answering and answer(("written", number, written))
     finally:
         db.close()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    answering and answer(("closed", usage.ru_utime + usage.ru_stime))
+    if answering:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        answer(("closed", usage.ru_utime + usage.ru_stime))
     return 0
 
 
