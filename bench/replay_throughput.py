@@ -41,20 +41,31 @@ COPY_EVERY = 10  # every tenth page is a copy of an earlier one, as wire copies 
 
 
 def shuffled(body: bytes, n: int) -> bytes:
-    """`body` with the words of each paragraph's text shuffled (tags kept in place): the same
-    language, vocabulary and length, but a text of its own, not a near copy of its template."""
+    """`body` with the words of its paragraphs shuffled across the whole body (tags kept in
+    place, each run of text keeping its number of words): the same language, vocabulary and
+    length, but a text of its own, not a near copy of its template nor of another page made
+    from it. (Shuffled within each paragraph only, short paragraphs stayed whole, and pages of
+    one template came out as borderline near copies of one another, linked or not depending
+    on the order they were stored in.)"""
     rng = random.Random(n)
+    runs = [
+        part
+        for match in PARAGRAPH.finditer(body)
+        for part in TAG.split(match.group(1))
+        if part and not part.startswith(b"<")
+    ]
+    words = [word for run in runs for word in run.split()]
+    rng.shuffle(words)
+    pool = iter(words)
 
-    def shuffle_paragraph(match: re.Match) -> bytes:
+    def refill(match: re.Match) -> bytes:
         parts = TAG.split(match.group(1))
         for i, part in enumerate(parts):
             if part and not part.startswith(b"<"):
-                words = part.split()
-                rng.shuffle(words)
-                parts[i] = b" ".join(words)
+                parts[i] = b" ".join(next(pool) for _ in part.split())
         return b"<p>" + b" ".join(parts) + b"</p>"
 
-    return PARAGRAPH.sub(shuffle_paragraph, body)
+    return PARAGRAPH.sub(refill, body)
 
 
 def generate(folder: Path, pages: int) -> None:

@@ -17,6 +17,14 @@ refuses it. A crawl is told to stop when the daemon dies, however it dies (Linux
 
 SIGTERM or SIGINT: no new crawl starts, running crawls get SIGTERM (Scrapy then closes its
 spider and pipelines), are killed if still running after `stop_timeout_s`, and the daemon exits 0.
+
+With Redis (`--redis URL`, else the schedule's `redis`, else $NEWSWATCH_REDIS), the daemon runs
+no crawl itself: each scheduled feeds crawl queues a crawl job for the workers
+(`newswatch worker`, newswatch.scaleout.jobs), which one of them takes. Backfill crawls are not
+queued (a job asks for the outlet's monitoring crawl; a backfill's date range and re-checks
+belong to one crawl's settings): the log says so when the daemon starts. Alerts are sent on
+their own schedule (`alerts_cron`), as the daemon cannot see when the workers' crawl ends.
+Without Redis nothing changes.
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ class Schedule:
     backfill_days: int = 1
     alerts: str | None = None  # the alerts file (`newswatch alert --config`), if alerts are sent
     alerts_cron: str = DEFAULT_ALERTS_CRON
+    redis: str | None = None  # with a Redis URL, crawls are queued for the workers
 
 
 def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
@@ -91,6 +100,7 @@ def load_schedule(path: Path = DEFAULT_SCHEDULE) -> Schedule:
         int(defaults.get("backfill_days", 1)),
         data.get("alerts") or os.environ.get("NEWSWATCH_ALERTS") or None,
         alerts_cron,
+        data.get("redis") or os.environ.get("NEWSWATCH_REDIS") or None,
     )
 
 
@@ -215,6 +225,28 @@ def run_crawl(
     return process.returncode
 
 
+def queue_crawl(outlet: str, redis_url: str) -> str | None:
+    """A crawl job of `outlet` queued in Redis for the workers; its id, or None when Redis
+    could not take it (logged in one line). Never raises."""
+    from newswatch.scaleout.client import RedisFailure, connect, describe, redis_failures
+    from newswatch.scaleout.jobs import push_job
+
+    if _stopping.is_set():
+        return None
+    try:
+        client, keys = connect(redis_url)
+        try:
+            with redis_failures(redis_url):
+                job = push_job(client, keys, outlet)
+        finally:
+            client.close()
+    except (RedisFailure, ValueError) as error:
+        logger.error("crawl %s not queued: %s", outlet, error)
+        return None
+    logger.info("crawl %s queued in Redis at %s: job %s", outlet, describe(redis_url), job["id"])
+    return job["id"]
+
+
 def run_alerts(db: str, alerts: str, cwd: str | None = None) -> int:
     """`newswatch alert` in its own process (after each crawl, and as a job of its own for
     retries and digests); its exit status, its output in the log. Never raises. Two runs at
@@ -321,6 +353,17 @@ def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: st
         for kind, cron in kinds.items():
             trigger = CronTrigger.from_crontab(cron, timezone=schedule.timezone)
             trigger.jitter = schedule.jitter_s
+            if schedule.redis:
+                if kind == "feeds":
+                    scheduler.add_job(
+                        queue_crawl,
+                        trigger,
+                        id=f"{outlet}-{kind}",
+                        name=f"{kind} crawl of {outlet}, queued in Redis",
+                        replace_existing=True,
+                        kwargs={"outlet": outlet, "redis_url": schedule.redis},
+                    )
+                continue
             scheduler.add_job(
                 run_crawl,
                 trigger,
@@ -353,6 +396,22 @@ def build_scheduler(schedule: Schedule, db: str, replay: str | None, capture: st
     return scheduler
 
 
+def _unreachable(redis_url: str) -> str | None:
+    """Why the Redis at `redis_url` cannot be used, in one line; None when it answers."""
+    from newswatch.scaleout.client import RedisFailure, connect, redis_failures
+
+    try:
+        client, _ = connect(redis_url)
+        with redis_failures(redis_url):
+            client.ping()
+        client.close()
+    except ValueError as error:
+        return f"--redis: {error}"
+    except RedisFailure as error:
+        return str(error)
+    return None
+
+
 class _OneLineErrorParser(argparse.ArgumentParser):
     """argparse, with a usage error in one line (`scheduler.py: <reason>`, exit 2)."""
 
@@ -377,6 +436,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-capture", action="store_true", help="do not save fixtures")
     parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="queue each scheduled crawl as a job for `newswatch worker` in this Redis "
+        "(redis://HOST:PORT/DB[?prefix=P]) instead of crawling here "
+        "[default: the schedule's `redis`, else $NEWSWATCH_REDIS; none: crawl here]",
+    )
+    parser.add_argument(
         "--alerts",
         help="send alerts with this alerts file after each crawl and every few minutes "
         "[default: the schedule's `alerts`, else $NEWSWATCH_ALERTS; none: no alerts]",
@@ -395,14 +461,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newswatch: {args.config}: {error}", file=sys.stderr)
         return 1
     db = str(resolve_db_path(args.db))
-    try:
-        open_store(db).close()  # fail now, clearly, rather than in every crawl
-    except StoreError as error:
-        print(f"newswatch: {error}", file=sys.stderr)
-        return 1
-    capture = None if (args.no_capture or not schedule.capture) else schedule.fixtures
     if args.alerts:
         schedule.alerts = args.alerts
+    if args.redis:
+        schedule.redis = args.redis
+    if schedule.redis:
+        if problem := _unreachable(schedule.redis):
+            print(f"newswatch: {problem}", file=sys.stderr)
+            return 1
+        logger.info("crawls are queued in Redis for the workers; backfill crawls are not scheduled")
+    if not schedule.redis or schedule.alerts:  # with Redis, only alerts read the store
+        try:
+            open_store(db).close()  # fail now, clearly, rather than in every crawl
+        except StoreError as error:
+            print(f"newswatch: {error}", file=sys.stderr)
+            return 1
+    capture = None if (args.no_capture or not schedule.capture) else schedule.fixtures
 
     def stop(signum, _frame):
         logger.info("signal %s: stopping; no new crawl starts", signum)
@@ -414,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.once and schedule.redis:
+        queued = [queue_crawl(outlet, schedule.redis) for outlet in OUTLETS]
+        return 0 if _stopping.is_set() or all(queued) else 1
     if args.once:
         failed = 0
         if schedule.alerts:
@@ -440,7 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     # scheduler started after such a signal would never have been shut down).
     scheduler = build_scheduler(schedule, db, args.replay, capture)
     if not _stopping.is_set():
-        scheduler.start()
+        scheduler.start(paused=True)
+        if schedule.redis:  # the backfill jobs an earlier run without Redis stored
+            for job in scheduler.get_jobs():
+                if job.func is run_crawl:
+                    job.remove()
+        scheduler.resume()
         logger.info(
             "daemon started: %d jobs; stop it with SIGTERM or SIGINT", len(scheduler.get_jobs())
         )

@@ -46,7 +46,7 @@ def content_hash(normalised: str) -> str:
 
 
 def _hash64(items: list[bytes]) -> np.ndarray:
-    digests = b"".join(hashlib.blake2b(i, digest_size=8).digest() for i in items)
+    digests = b"".join([hashlib.blake2b(i, digest_size=8).digest() for i in items])
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
@@ -60,21 +60,39 @@ def minhash(words: list[str]) -> np.ndarray:
         shingles = {
             " ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)
         }
+    return _signature(shingles)
+
+
+def _shingles(normalised: str) -> set[bytes]:
+    """The shingles minhash(normalised.split()) takes, cut from the text's UTF-8 bytes: the
+    words of a normalised text are separated by exactly one space, and a shingle is its words
+    joined by one, so encoding the text once is the same as encoding each shingle."""
+    words = normalised.encode("utf-8").split(b" ") if normalised else []
+    if len(words) < SHINGLE:
+        return {b" ".join(words)}
+    shingles = zip(*(words[i:] for i in range(SHINGLE)), strict=False)  # the last ones fall short
+    return {b" ".join(shingle) for shingle in shingles}
+
+
+def _signature(shingles: set[bytes]) -> np.ndarray:
     hashes = _hash64(list(shingles))
     signature = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     for start in range(0, len(hashes), MINHASH_BLOCK):
-        block = hashes[start : start + MINHASH_BLOCK]
-        with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
-            permuted = (block[:, None] ^ _MASKS[None, :]) * _MULTIPLIERS[None, :]
+        # (hash ^ mask) * multiplier for every permutation, modulo 2**64 (integer arrays wrap
+        # around without a warning), in one buffer
+        permuted = np.bitwise_xor.outer(hashes[start : start + MINHASH_BLOCK], _MASKS)
+        np.multiply(permuted, _MULTIPLIERS, out=permuted)
         np.minimum(signature, permuted.min(axis=0), out=signature)
     return signature
 
 
 def lsh_buckets(signature: np.ndarray) -> list[int]:
     """One bucket per band (ROWS signature values each), as signed 64-bit ints for SQLite."""
+    data = signature.tobytes()
+    size = ROWS * signature.itemsize
     return [
         int.from_bytes(
-            hashlib.blake2b(signature[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).digest(),
+            hashlib.blake2b(data[b * size : (b + 1) * size], digest_size=8).digest(),
             "little",
             signed=True,
         )
@@ -83,8 +101,9 @@ def lsh_buckets(signature: np.ndarray) -> list[int]:
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of the two texts' shingle sets."""
-    return float(np.mean(a == b))
+    """Estimated Jaccard similarity of the two texts' shingle sets: the share of equal values
+    (np.mean(a == b), without np.mean's Python-level overhead: the same float)."""
+    return int(np.count_nonzero(a == b)) / len(a)
 
 
 def signature_from_bytes(blob: bytes) -> np.ndarray:
@@ -280,64 +299,129 @@ _QUOTED = re.compile(r"[«“„\"]([^«»“”„\"]{3,80})[»”\"]")
 _LOWER_WORD = re.compile(r"[^\W\d_][\w'’ʼ-]*")
 
 
+# A text as story features read it: each token with what comes before it since the token before
+# (a gap of white space only means "written together"). The same tokens as _ANCHOR_TOKEN.
+_GAP_AND_TOKEN = re.compile(r"([^\w.!?…«\"“„:]*)(\w[\w'’ʼ-]*|[.!?…«\"“„:])")
+_SENTENCE_MARK, _CAPITALISED, _OTHER = 0, 1, 2
+_TOKEN_KINDS: dict[str, tuple[int, str | None]] = {}  # token -> its kind, and its anchor if any
+MAX_TOKEN_KINDS = 100_000
+
+
+def _token_kind(token: str) -> tuple[int, str | None]:
+    """What `token` is to _names_and_numbers: a sentence mark, a capitalised word of four
+    letters or more (not an acronym: a name, maybe), or another word, with the anchor it is
+    on its own (an acronym's name, a number of two digits or more), if any. Worked out once
+    per distinct token."""
+    found = _TOKEN_KINDS.get(token)
+    if found is not None:
+        return found
+    if token in _SENTENCE_END:
+        found = (_SENTENCE_MARK, None)
+    elif token[0].isupper() and len(token) >= 4 and not token.isupper():
+        found = (_CAPITALISED, None)
+    elif token in ACRONYMS:
+        found = (_OTHER, ACRONYMS[token])
+    elif token[0].isdigit():
+        digits = re.sub(r"\D", "", token)
+        found = (_OTHER, f"#{digits}" if len(digits) >= 2 else None)
+    else:
+        found = (_OTHER, None)
+    if len(_TOKEN_KINDS) < MAX_TOKEN_KINDS:
+        _TOKEN_KINDS[token] = found
+    return found
+
+
+def _anchor_events(tokens: list[tuple[str, str]]) -> list[tuple[str, bool | None]]:
+    """The name candidates and anchors of `tokens` (gap, token), in text order. Of capitalised
+    words written together only the last counts (see _names_and_numbers): each run of them is
+    (its last word, whether that word opens a sentence: it is the run's only word and follows
+    a sentence mark or nothing); an acronym or a number is (its anchor, None)."""
+    events: list[tuple[str, bool | None]] = []
+    last: str | None = None  # the last word of the run of capitalised words being read
+    opening = False
+    after_mark = True  # the text's start counts as a sentence's
+    for gap, token in tokens:
+        kind, anchor = _TOKEN_KINDS.get(token) or _token_kind(token)
+        if kind == _CAPITALISED:
+            if last is None:
+                opening = after_mark
+            else:
+                if gap and not gap.isspace():  # not written together: a run of its own
+                    events.append((last, opening))
+                opening = False
+            last = token
+            after_mark = False
+            continue
+        if last is not None:
+            events.append((last, opening))
+            last = None
+        after_mark = kind == _SENTENCE_MARK
+        if anchor is not None:
+            events.append((anchor, None))
+    if last is not None:
+        events.append((last, opening))
+    return events
+
+
+def _joined_events(
+    tokens: list[tuple[str, str]],
+    split: int,
+    first: list[tuple[str, bool | None]],
+    second: list[tuple[str, bool | None]],
+) -> list[tuple[str, bool | None]]:
+    """_anchor_events(tokens), from those of tokens[:split] (`first`) and tokens[split:]
+    (`second`), which are the same but where a run of capitalised words meets the split: one
+    running across it is one run, and one starting at it opens a sentence only if the token
+    before is a sentence mark."""
+    if split == 0 or split == len(tokens):
+        return first + second
+    gap, token = tokens[split]
+    if _token_kind(token)[0] != _CAPITALISED:  # the split closes any run, as the end did
+        return first + second
+    run_last, opening = second[0]  # the run that starts at the split
+    before = _token_kind(tokens[split - 1][1])[0]
+    if before == _CAPITALISED and (not gap or gap.isspace()):  # written together
+        return [*first[:-1], (run_last, False), *second[1:]]
+    return [*first, (run_last, bool(opening) and before == _SENTENCE_MARK), *second[1:]]
+
+
 def _names_and_numbers(
-    text: str, language: str | None, known_names: set[str], headline: bool = False
+    events: list[tuple[str, bool | None]],
+    language: str | None,
+    known_names: set[str],
+    headline: bool = False,
 ) -> tuple[set[str], set[str]]:
-    """Names and numbers of `text` (see story_anchors), with three differences. Of names
-    written together ("Foreign Minister Sergei Lavrov", "Марк Рютте") only the last counts:
-    titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell no event. A capitalised
-    word opening a sentence (a headline's "Rutte says ...") counts when it is a name
-    elsewhere in the article or no dictionary word. In a `headline`, a capitalised dictionary
-    word that is no name elsewhere in the article is Title Case ("Hold Talks"): it is returned
-    apart, as a word."""
+    """Names and numbers of a text, from its _anchor_events (see story_anchors), with three
+    differences. Of names written together ("Foreign Minister Sergei Lavrov", "Марк Рютте")
+    only the last counts: titles and first names (Mark Rutte, Marco Rubio: both "mrk") tell
+    no event. A capitalised word opening a sentence (a headline's "Rutte says ...") counts
+    when it is a name elsewhere in the article or no dictionary word. In a `headline`, a
+    capitalised dictionary word that is no name elsewhere in the article is Title Case ("Hold
+    Talks"): it is returned apart, as a word."""
     from newswatch.lemmas import is_known
 
     anchors: set[str] = set()
     demoted: set[str] = set()
-    run: list[tuple[str, bool]] = []  # capitalised words written together: (word, opening)
-
-    def close_run() -> None:
-        if not run:
-            return
-        token, opening = run[-1]
-        run.clear()
+    language = language or "en"
+    for token, opening in events:
+        if opening is None:  # an acronym or a number
+            anchors.add(token)
+            continue
         key = name_key(token)
-        name = f"n:{key}" if key else None
-        if name is None or name in OUTLET_NAMES:
-            return
+        if not key:
+            continue
+        name = f"n:{key}"
+        if name in OUTLET_NAMES:
+            continue
         if name in known_names:
             anchors.add(name)
-        elif is_known(token.lower(), language or "en"):
+        elif is_known(token.lower(), language):
             if headline:
                 demoted.add(token.lower())
             elif not opening:
                 anchors.add(name)
         else:
             anchors.add(name)
-
-    previous, end = ".", 0
-    for match in _ANCHOR_TOKEN.finditer(text):
-        token = match.group(0)
-        together = not text[end : match.start()].strip()
-        end = match.end()
-        if token in _SENTENCE_END:
-            close_run()
-            previous = token
-            continue
-        if token[0].isupper() and len(token) >= 4 and not token.isupper():
-            if not together:
-                close_run()
-            run.append((token, previous in _SENTENCE_END and not run))
-        else:
-            close_run()
-            if token in ACRONYMS:
-                anchors.add(ACRONYMS[token])
-            elif token[0].isdigit():
-                digits = re.sub(r"\D", "", token)
-                if len(digits) >= 2:
-                    anchors.add(f"#{digits}")
-        previous = token
-    close_run()
     return anchors, demoted
 
 
@@ -354,8 +438,11 @@ def _topical(text: str, language: str | None) -> list[str]:
     from newswatch.search import stem
 
     language = language or "en"
-    words = (w for w in _LOWER_WORD.findall(text) if w[0].islower())
-    found = (f"w:{language}:{stem(w, language)}" for w in words if len(w) >= TOPICAL_MIN_LETTERS)
+    found = [
+        f"w:{language}:{stem(w, language)}"
+        for w in _LOWER_WORD.findall(text)
+        if w[0].islower() and len(w) >= TOPICAL_MIN_LETTERS
+    ]
     return list(dict.fromkeys(found))
 
 
@@ -380,7 +467,17 @@ def story_features(
         (" ".join(filter(None, (lead, " ".join(words[:LEAD_WORDS])))), LEAD_WEIGHT),
         (" ".join(words[LEAD_WORDS:]), BODY_WEIGHT),
     )
-    known = _names_and_numbers("\n\n".join(p for p, _ in places[1:]), language, set())[0]
+    # The lead and the body are read as one text (for the names the article knows) and as
+    # two places; tokenised once.
+    lead_and_body = _GAP_AND_TOKEN.findall(places[1][0] + "\n\n" + places[2][0])
+    in_lead = len(_ANCHOR_TOKEN.findall(places[1][0]))
+    place_events = (
+        _anchor_events(_GAP_AND_TOKEN.findall(places[0][0])),
+        _anchor_events(lead_and_body[:in_lead]),
+        _anchor_events(lead_and_body[in_lead:]),
+    )
+    together = _joined_events(lead_and_body, in_lead, *place_events[1:])
+    known = _names_and_numbers(together, language, set())[0]
     features: dict[str, float] = {}
 
     def offer(feature: str, weight: float) -> None:
@@ -388,8 +485,8 @@ def story_features(
             features[feature] = weight
 
     topical: dict[str, float] = {}
-    for place, weight in places:
-        anchors, demoted = _names_and_numbers(place, language, known, weight == TITLE_WEIGHT)
+    for (place, weight), events in zip(places, place_events, strict=True):
+        anchors, demoted = _names_and_numbers(events, language, known, weight == TITLE_WEIGHT)
         for anchor in anchors:
             offer(anchor, weight)
         words = _quoted(place, language)
@@ -437,6 +534,70 @@ def report_similarity(
     return shared / math.sqrt(norm_mine * norm_theirs)
 
 
+class ComparedReport:
+    """A report's features as report_similarity compares them with many others under one set
+    of `weights` (a story lookup compares an article with up to 48 reports, twice each): what
+    does not change between comparisons (the features compared, their weights, the norms) is
+    worked out once. The arithmetic is report_similarity's, term for term and in the same
+    order, so the result is the same float."""
+
+    def __init__(self, features: dict[str, float], weights: dict[str, float]):
+        self.features = features
+        self.weights = weights
+        self._views: dict[tuple[bool, bool], dict[str, float]] = {}
+        self._terms: dict[tuple[bool, bool], list[tuple[str, float, float]]] = {}
+        self._norms: dict[tuple[bool, bool], float] = {}
+
+    def view(self, same_language: bool, prominent_only: bool) -> dict[str, float]:
+        """The features compared: across languages, names and numbers only; the prominent
+        ones only (see `prominent`), or all."""
+        key = (same_language, prominent_only)
+        found = self._views.get(key)
+        if found is None:
+            found = prominent(self.features) if prominent_only else self.features
+            if not same_language:
+                found = {f: w for f, w in found.items() if cross_language(f)}
+            self._views[key] = found
+        return found
+
+    def terms(self, same_language: bool, prominent_only: bool) -> list[tuple[str, float, float]]:
+        """(feature, its weight, its value) of the view, in its order."""
+        key = (same_language, prominent_only)
+        found = self._terms.get(key)
+        if found is None:
+            weights = self.weights
+            view = self.view(same_language, prominent_only)
+            found = [(f, weights.get(f, 1.0), w) for f, w in view.items()]
+            self._terms[key] = found
+        return found
+
+    def norm(self, same_language: bool, prominent_only: bool) -> float:
+        key = (same_language, prominent_only)
+        found = self._norms.get(key)
+        if found is None:
+            weights = self.weights
+            view = self.view(same_language, prominent_only)
+            found = sum(weights.get(f, 1.0) * w for f, w in view.items())
+            self._norms[key] = found
+        return found
+
+    def similarity(
+        self, theirs: ComparedReport, same_language: bool, prominent_only: bool = False
+    ) -> float:
+        """report_similarity(mine, theirs, weights, same_language), of both reports' views."""
+        other = theirs.view(same_language, prominent_only)
+        shared = 0
+        for feature, weight, w in self.terms(same_language, prominent_only):
+            t = other.get(feature)
+            if t is not None:
+                shared += weight * (w if w <= t else t)  # min(w, t)
+        if not shared:
+            return 0.0
+        norm_mine = self.norm(same_language, prominent_only)
+        norm_theirs = theirs.norm(same_language, prominent_only)
+        return shared / math.sqrt(norm_mine * norm_theirs)
+
+
 @dataclass
 class Fingerprint:
     content_hash: str
@@ -472,10 +633,10 @@ def fingerprint(
     # Copies are recognised by their body, which re-posts keep while editing headlines; a body
     # too short to tell articles apart ("Details to follow.") is taken with its title.
     body = text or ""
-    if len(body.split()) < SHORT_BODY:
+    if len(body.split(None, SHORT_BODY)) < SHORT_BODY:  # (no need to split all of it)
         body = whole
     normalised = normalise_text(body)
-    signature = minhash(normalised.split())
+    signature = _signature(_shingles(normalised))
     return Fingerprint(
         content_hash(normalised),
         signature,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say how a reader arrived, never which article it is.
@@ -43,6 +44,7 @@ _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
+@lru_cache(maxsize=4096)  # an article's URLs are asked about several times in a row
 def canonical_url(url: str) -> str:
     """The canonical form of `url`: https, lower-case host without www./m./amp. prefixes,
     no default port, no fragment, no tracking parameters, sorted query, percent-escapes

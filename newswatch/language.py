@@ -71,15 +71,23 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 # Runs of letters, counted by their length: one match per word rather than per letter.
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]+")
 _ARABIC = re.compile(r"[\u0600-\u06ff]+")
-_UK_ONLY = re.compile(r"[іїєґ]")
-_RU_ONLY = re.compile(r"[ыэъё]")
+_UK_ONLY = "іїєґ"
+_RU_ONLY = "ыэъё"
+# In UTF-8, the letters U+0400 to U+04FF, and nothing else, begin with one of these bytes.
+_CYRILLIC_LEAD_BYTES = (b"\xd0", b"\xd1", b"\xd2", b"\xd3")
 
 
 def _letters(pattern: re.Pattern, text: str) -> int:
     return sum(map(len, pattern.findall(text)))
+
+
+def _cyrillic_letters(text: str) -> int:
+    """How many letters of `text` are in U+0400 to U+04FF: their UTF-8 lead bytes counted
+    (bytes.count is a memchr; a regular expression looks at every character)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return sum(map(encoded.count, _CYRILLIC_LEAD_BYTES))
 
 
 def detect_language(text: str | None) -> str | None:
@@ -87,17 +95,21 @@ def detect_language(text: str | None) -> str | None:
     if not text:
         return None
     sample = text[:5000].lower()
-    cyrillic = _letters(_CYRILLIC, sample)
+    cyrillic = _cyrillic_letters(sample)
     latin = _letters(_LATIN, sample)
-    arabic = _letters(_ARABIC, sample)
+    # Arabic letters are counted only when they could decide: when there can be more of them
+    # than of either script's (the characters left over), or fewer than two letters at all.
+    leading = max(cyrillic, latin)
+    could_lead = len(sample) - cyrillic - latin > leading
+    arabic = _letters(_ARABIC, sample) if could_lead or cyrillic + latin < 2 else 0
     if cyrillic + latin + arabic < 2:
         return None
-    if arabic > max(cyrillic, latin):
+    if arabic > leading:
         return "ar"
     if latin >= cyrillic:
         return "en"
-    uk = len(_UK_ONLY.findall(sample))
-    ru = len(_RU_ONLY.findall(sample))
+    uk = sum(map(sample.count, _UK_ONLY))
+    ru = sum(map(sample.count, _RU_ONLY))
     for word in _WORD.findall(sample):
         if word in _UK_WORDS:
             uk += 2

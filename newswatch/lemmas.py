@@ -84,8 +84,10 @@ def lemma(word: str, language: str) -> str:
         return lower
 
 
+@lru_cache(maxsize=100_000)
 def is_known(word: str, language: str) -> bool:
-    """Whether `language`'s dictionary has the word (lower case)."""
+    """Whether `language`'s dictionary has the word (lower case). Asked of the same words
+    again and again (the names of every article, the words it stems), so remembered."""
     try:
         return _LOOKUP.get_lemma(normalize_token(word), language) is not None
     except ValueError:

@@ -50,17 +50,10 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
 
     async def process_start(self, start):
         spider = self.crawler.spider
-        if hasattr(spider, "article_request"):  # an outlet's crawl
-            max_tries = self.crawler.settings.getint("NEWSWATCH_PENDING_TRIES", 3)
-            again, given_up = self.state.take_pending(spider.name, max_tries)
-            for url in given_up:
-                logger.warning("given up after %d crawls: %s", max_tries, url)
-            self.stats.inc_value("newswatch/pending/given_up", len(given_up))
-            for url, alternates in again:
-                if request := spider.article_request(url, alternates=tuple(alternates)):
-                    request.meta["pending"] = True
-                    self.stats.inc_value("newswatch/pending/requested")
-                    yield request
+        # An outlet's crawl; a worker's spider (newswatch.scaleout.worker) takes them per job.
+        if hasattr(spider, "article_request") and not getattr(spider, "pending_per_job", False):
+            for request in pending_requests(self.crawler, self.state):
+                yield request
         async for output in start:
             yield output
 
@@ -77,7 +70,7 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
             found = found or isinstance(output, Article)
             yield output
         if kind == "article" and response.status == 200 and not found:
-            self.state.forget_pending(_urls(response))  # the page holds no article
+            self.state.forget_pending(requested_urls(response))  # the page holds no article
 
     def _record(self, response, outputs: list[Any]) -> None:
         """The listing's articles not stored yet as pending, with its validators, at once."""
@@ -99,11 +92,11 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
 
     def _stored(self, item, response, spider):
         if isinstance(item, Article) and response is not None:
-            self.state.forget_stored(_urls(response))
+            self.state.forget_stored(requested_urls(response))
 
     def _received(self, response, request, spider):
         if request.meta.get("page_kind") == "article" and response.status in GONE_FOR_GOOD:
-            self.state.forget_pending(_urls(response))
+            self.state.forget_pending(requested_urls(response))
 
     def _scheduled(self, request, spider):
         """A redirect off the outlet's site: the article will not come from it."""
@@ -117,6 +110,26 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
             self.stats.inc_value("newswatch/pending/offsite")
 
 
-def _urls(response) -> list[str]:
+def pending_requests(crawler, state) -> list[Request]:
+    """The requests for the outlet's pending articles, taken again (a crawl of the outlet
+    starts with them); those requested by NEWSWATCH_PENDING_TRIES crawls in vain are given
+    up."""
+    spider = crawler.spider
+    stats = crawler.stats
+    max_tries = crawler.settings.getint("NEWSWATCH_PENDING_TRIES", 3)
+    again, given_up = state.take_pending(spider.name, max_tries)
+    for url in given_up:
+        logger.warning("given up after %d crawls: %s", max_tries, url)
+    stats.inc_value("newswatch/pending/given_up", len(given_up))
+    requests = []
+    for url, alternates in again:
+        if request := spider.article_request(url, alternates=tuple(alternates)):
+            request.meta["pending"] = True
+            stats.inc_value("newswatch/pending/requested")
+            requests.append(request)
+    return requests
+
+
+def requested_urls(response) -> list[str]:
     """Every URL the article was requested under: the listed one, and those it redirected to."""
     return [*response.meta.get("redirect_urls", []), response.request.url, response.url]

@@ -34,7 +34,7 @@ def stems(text: str | None, language: str | None) -> str:
     if not text:
         return ""
     language = language if language in LANGUAGES else "en"
-    return " ".join(stem(word, language) for word in tokens(text))
+    return " ".join([stem(word, language) for word in tokens(text)])
 
 
 def text_stems(title: str | None, lead: str | None, text: str | None, language: str | None) -> str:

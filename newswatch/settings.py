@@ -64,6 +64,14 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {"newswatch.pending.PendingArticlesMiddleware": 40}
 NEWSWATCH_PENDING_TRIES = 3
 
+# Crawl workers sharing Redis (`newswatch worker`, newswatch/scaleout/worker.py): seconds
+# between two looks for crawl jobs; seconds with no job after which a worker stops (0: never;
+# --idle-exit); hours of each window of the shared duplicate filter, whose fingerprints are
+# forgotten one to two windows after they were seen (newswatch/scaleout/dupefilter.py).
+NEWSWATCH_WORKER_POLL_S = 1.0
+NEWSWATCH_WORKER_IDLE_EXIT = 0
+NEWSWATCH_DUPEFILTER_HOURS = 24
+
 DOWNLOAD_HANDLERS = {
     "http": "newswatch.mirror.MirrorDownloadHandler",
     "https": "newswatch.mirror.MirrorDownloadHandler",
@@ -123,6 +131,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control (an HTTP endpoint that runs code, one per crawler): a monitor,
+# and each of its workers, has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSWATCH_LOG_LEVEL", "INFO")

@@ -420,13 +420,71 @@ def test_a_normal_articles_signature_is_what_it_was_before_the_bound():
 def test_the_shingles_of_a_huge_body_are_bounded(mocker):
     from newswatch import dedup
 
-    seen = mocker.spy(dedup, "minhash")
+    seen = mocker.spy(dedup, "_signature")
     body = " ".join(_words(2_000_000))  # about 13 MB
     fp = dedup.fingerprint("A title", None, body, "en")
-    (words,) = seen.call_args.args
-    assert len(words) - 2 <= dedup.FINGERPRINT_CHARS // 2  # shingles considered
+    (shingles,) = seen.call_args.args
+    assert 1000 < len(shingles) <= dedup.FINGERPRINT_CHARS // 2  # shingles considered
     assert fp.content_hash == dedup.fingerprint("A title", None, body[:400_000], "en").content_hash
     normal = " ".join(_words(5_000))
     assert dedup.fingerprint(None, None, normal).content_hash == dedup.content_hash(
         dedup.normalise_text(normal)
     )
+
+
+@pytest.mark.parametrize(
+    "title, text",
+    [
+        (None, "Рютте заявив, що НАТО   готове — «до переговорів» з Росією.\n\nДругий абзац."),
+        ("Only a title", ""),
+        ("Title", "two words"),
+        (None, "Ça m’a coûté 3½ € — ﬁne, İstanbul’da ǅemal straße"),
+        (None, " ".join(_words(300))),
+    ],
+)
+def test_a_fingerprints_signature_is_the_minhash_of_its_normalised_words(title, text):
+    """fingerprint cuts the shingles from the normalised text's bytes (_shingles) rather than
+    joining each one's words and encoding it: the signature is minhash's, byte for byte."""
+    import hashlib
+
+    from newswatch.dedup import (
+        BANDS,
+        ROWS,
+        SHORT_BODY,
+        fingerprint,
+        lsh_buckets,
+        minhash,
+        normalise_text,
+    )
+
+    fp = fingerprint(title, None, text)
+    body = text if len(text.split()) >= SHORT_BODY else "\n\n".join(filter(None, (title, text)))
+    expected = minhash(normalise_text(body).split())
+    assert fp.signature.tobytes() == expected.tobytes()
+    # each band's values hashed on their own, as the stored buckets were
+    bands = [expected[b * ROWS : (b + 1) * ROWS].tobytes() for b in range(BANDS)]
+    digests = [hashlib.blake2b(band, digest_size=8).digest() for band in bands]
+    assert fp.buckets == lsh_buckets(expected)
+    assert fp.buckets == [int.from_bytes(d, "little", signed=True) for d in digests]
+
+
+def test_the_events_of_lead_and_body_together_are_those_of_both_at_the_split():
+    """story_features reads the lead and the body apart and together; the events of both
+    together are pieced from those of each (_joined_events) rather than read again: the same
+    as reading them together, wherever the split falls (in a run of names, after a sentence
+    mark, a number, an acronym), whatever separates the tokens."""
+    import random
+
+    from newswatch.dedup import _anchor_events, _joined_events
+
+    rng = random.Random(17)
+    tokens = ["Rutte", "Макрон", "Mark", "the", "NATO", "США", "2025", "7", ".", ":", "«", "Geneva"]
+    gaps = ["", " ", "\n\n", ", ", " (", "— "]
+    checked = 0
+    for _ in range(3000):
+        text = [(rng.choice(gaps), rng.choice(tokens)) for _ in range(rng.randint(0, 8))]
+        for split in range(len(text) + 1):
+            first, second = _anchor_events(text[:split]), _anchor_events(text[split:])
+            assert _joined_events(text, split, first, second) == _anchor_events(text), text
+            checked += first + second != _anchor_events(text)
+    assert checked > 1000  # splits where pieces alone would be wrong

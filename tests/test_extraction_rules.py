@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import NOW
+from lxml import etree
 
 from newswatch.extraction import ExtractionError, extract_article
+from newswatch.extraction.text import drop_clutter
 from newswatch.keys import canonical_url
 
 
@@ -131,3 +133,49 @@ def test_a_body_nested_deeper_than_libxml2s_default_limit_is_extracted():
     article = extract_article(html, url, now=NOW)
     assert article.sources["text"] == "generic"
     assert article.text.count("Paragraph") == 6 and "Paragraph 5 of the report" in article.text
+
+
+def _every_page(shared) -> list[tuple[str, str]]:
+    """(url, html) of every page at hand: the demo's, the real outlet pages, the extraction
+    benchmark's."""
+    import gzip
+    import json
+
+    from conftest import REPO
+    from w3lib.encoding import html_to_unicode
+
+    paths = [*REPO.glob("newswatch/demo/*/article/*.html"), *shared.glob("fixtures/*/*.html")]
+    pages = [
+        (f"https://example.com/{p.name}", html_to_unicode(None, p.read_bytes())[1]) for p in paths
+    ]
+    truth = json.loads((shared / "extraction-benchmark" / "ground-truth.json").read_text())
+    for key, item in sorted(truth.items()):
+        body = gzip.decompress(
+            (shared / "extraction-benchmark" / "html" / f"{key}.html.gz").read_bytes()
+        )
+        pages.append((item["url"], html_to_unicode(None, body)[1]))
+    return pages
+
+
+def test_clutter_is_what_the_clutter_selector_selects(shared):
+    """drop_clutter tells clutter in Python (is_clutter) rather than with CLUTTER's selectors:
+    on every element of every page at hand, the two agree, and they do find clutter."""
+    from newswatch.extraction.outlets import RULES
+    from newswatch.extraction.text import CLUTTER, css, is_clutter, parse_html, xml_safe
+
+    found = 0
+    for url, html in _every_page(shared):
+        root = parse_html(xml_safe(html), url)
+        selected = css(root, CLUTTER)
+        assert [e for e in root.iter(etree.Element) if is_clutter(e)] == selected, url
+        found += len(selected)
+        for rules in RULES.values():  # with each outlet's own selectors too, on a copy
+            copy = parse_html(xml_safe(html), url)
+            expected = parse_html(xml_safe(html), url)
+            selector = ", ".join([CLUTTER, *rules.remove])
+            for node in css(expected, selector):
+                if node is not expected and node.getparent() is not None:
+                    node.drop_tree()
+            drop_clutter(copy, rules.remove)
+            assert etree.tostring(copy) == etree.tostring(expected), url
+    assert found > 1000

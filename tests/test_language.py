@@ -40,3 +40,15 @@ def test_every_dev_set_headline_alone_is_detected_correctly():
 )
 def test_short_texts(text, language):
     assert detect_language(text) == language
+
+
+def test_cyrillic_letters_are_counted_by_their_utf8_lead_bytes():
+    """detect_language counts the letters U+0400 to U+04FF by their UTF-8 lead bytes: the same
+    count as matching them one by one, at the edges of the block and beside anything else
+    (letters of the neighbouring blocks, other scripts, a lone surrogate)."""
+    import re
+
+    from newswatch.language import _cyrillic_letters
+
+    text = "\u03ff\u0400\u04ff\u0500 Київ ӁӿЀ ab ß \u0600 日本 😀 \ud800 " * 3
+    assert _cyrillic_letters(text) == len(re.findall(r"[\u0400-\u04ff]", text)) == 3 * 9

@@ -126,6 +126,33 @@ def test_a_mention_in_the_background_counts_less_than_in_the_title_or_lead():
     )
 
 
+def test_a_story_lookup_compares_reports_as_report_similarity_does():
+    """find_story compares through ComparedReport, which works out each side's views and norms
+    once: the same floats as report_similarity, in either language and on title and lead alone
+    (prominent), with rarity weights and features some reports lack."""
+    from newswatch.dedup import ComparedReport
+
+    reports = [
+        story_features(ENVOY_UK[0], None, ENVOY_UK[1], "uk"),
+        story_features(ENVOY_EN[0], None, ENVOY_EN[1], "en"),
+        story_features(GENEVA_EN[0], None, GENEVA_EN[1], "en"),
+        story_features("Lavrov and Rubio meet in Geneva", None, ENVOY_EN[1], "en"),
+        {},
+    ]
+    weights = {f: 1.0 + len(f) / 7 for r in reports for f in list(r)[::2]}
+    compared = [ComparedReport(r, weights) for r in reports]
+    checked = 0
+    for mine, me in zip(reports, compared, strict=True):
+        for theirs, them in zip(reports, compared, strict=True):
+            for same in (True, False):
+                expected = report_similarity(mine, theirs, weights, same)
+                assert me.similarity(them, same) == expected
+                expected = report_similarity(prominent(mine), prominent(theirs), weights, same)
+                assert me.similarity(them, same, prominent_only=True) == expected
+                checked += expected > 0
+    assert checked > 10
+
+
 def test_a_background_paragraph_does_not_pull_a_report_into_another_story(db_path):
     db = open_store(db_path)
     geneva = _save(

@@ -15,6 +15,7 @@ The group is defined here; each module beside it adds one group of commands:
     probe.py     probe: first contact with the live sites, nothing stored
     fixtures.py  fixtures serve: a fixtures folder over HTTP, for NEWSWATCH_MIRROR
     scaleout.py  writer: the one writer of the store for crawl workers sharing Redis
+    worker.py    worker, enqueue: crawl workers sharing Redis, and crawl jobs for them
 """
 
 from __future__ import annotations
@@ -60,4 +61,5 @@ from newswatch.cli import (  # noqa: E402, F401
     scaleout,
     serve,
     status,
+    worker,
 )

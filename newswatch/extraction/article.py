@@ -264,7 +264,7 @@ def _alternates(root: HtmlElement, url: str, canonical: str) -> list[str]:
     language-switcher links carrying `hreflang` (x-default and the page itself left out),
     absolute, in page order."""
     found: dict[str, None] = {}
-    for element in root.cssselect('link[rel="alternate"][hreflang], a[hreflang]'):
+    for element in css(root, 'link[rel="alternate"][hreflang], a[hreflang]'):
         if element.get("hreflang", "").strip().lower() == "x-default":
             continue
         link = _absolute(url, element.get("href"))

@@ -4,6 +4,7 @@ small cleaners for titles and author names."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -13,48 +14,59 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel.csstranslator import HTMLTranslator as ParselTranslator
 
-# Elements never part of an article's text, wherever they sit.
+# Elements never part of an article's text, wherever they sit: by name, by a part of their class
+# or id, and hidden from readers.
+CLUTTER_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "form",
+    "button",
+    "nav",
+    "aside",
+    "footer",
+    "figure",
+    "figcaption",
+    "ins",
+    "svg",
+    "video",
+    "audio",
+    "object",
+    "embed",
+)
+CLUTTER_CLASSES = (
+    "share",
+    "social",
+    "read-also",
+    "read_also",
+    "readalso",
+    "related",
+    "subscribe",
+    "banner",
+    "advert",
+    "promo",
+    "donat",
+    "comments",
+    "newsletter",
+    "cookie",
+    "photo-credit",
+    "caption",
+)
+CLUTTER_IDS = ("read_more", "comments")
+# The same as a CSS selector (what drop_clutter removes is what this selects).
 CLUTTER = ", ".join(
     [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "form",
-        "button",
-        "nav",
-        "aside",
-        "footer",
-        "figure",
-        "figcaption",
-        "ins",
-        "svg",
-        "video",
-        "audio",
-        "object",
-        "embed",
-        "[class*=share]",
-        "[class*=social]",
-        "[class*=read-also]",
-        "[class*=read_also]",
-        "[class*=readalso]",
-        "[class*=related]",
-        "[class*=subscribe]",
-        "[class*=banner]",
-        "[class*=advert]",
-        "[class*=promo]",
-        "[class*=donat]",
-        "[class*=comments]",
-        "[id*=read_more]",
-        "[id*=comments]",
-        "[class*=newsletter]",
-        "[class*=cookie]",
-        "[class*=photo-credit]",
-        "[class*=caption]",
+        *CLUTTER_TAGS,
+        *(f"[class*={part}]" for part in CLUTTER_CLASSES),
+        *(f"[id*={part}]" for part in CLUTTER_IDS),
         "[aria-hidden=true]",
     ]
 )
+_CLUTTER_TAGS = frozenset(CLUTTER_TAGS)
+_CLUTTER_CLASS = re.compile("|".join(map(re.escape, CLUTTER_CLASSES)))
+_CLUTTER_ID = re.compile("|".join(map(re.escape, CLUTTER_IDS)))
 BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "dd"})
 
 # A paragraph that is one of these is an appeal, a label or a pointer elsewhere, not text.
@@ -113,20 +125,45 @@ def xml_safe(html: str) -> str:
         body = html.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
         return _NOT_XML.sub(" ", html)
+    # U+FFFE and U+FFFF looked for in the text: a search of the bytes for their three-byte
+    # encodings is sixty times slower than that of the text for one character.
     if (
         len(body.translate(None, _CONTROL_BYTES)) == len(body)
-        and b"\xef\xbf\xbe" not in body
-        and b"\xef\xbf\xbf" not in body
+        and "\ufffe" not in html
+        and "\uffff" not in html
     ):
         return html
     return _NOT_XML.sub(" ", html)
+
+
+_PARSERS = threading.local()  # an lxml parser is used by one thread at a time
+
+
+def _parser() -> etree.HTMLParser:
+    """This thread's parser: lxml.html's, but with its element classes looked up in C.
+    lxml.html asks a Python function for the class of every element the code touches (to give
+    form fields classes of their own, which extraction never uses): a sixth of the time spent
+    walking a page."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=HtmlElement,
+                comment=lxml.html.HtmlComment,
+                pi=lxml.html.HtmlProcessingInstruction,
+                entity=lxml.html.HtmlEntity,
+            )
+        )
+        _PARSERS.parser = parser
+    return parser
 
 
 def parse_html(html: str, base_url: str) -> HtmlElement:
     """The page's root element (lxml.html, recovering from broken markup, as parsel would
     parse it as HTML). `html` must be xml_safe."""
     body = html.strip().encode("utf-8") or b"<html/>"
-    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    parser = _parser()
     try:
         root = etree.fromstring(body, parser=parser, base_url=base_url)
     except etree.XMLSyntaxError:
@@ -157,12 +194,32 @@ def css_first(root: HtmlElement, selector: str) -> str | None:
     return str(found[0]) if found else None
 
 
+def is_clutter(element: HtmlElement) -> bool:
+    """Whether CLUTTER selects `element`, told in Python: one look at each element is several
+    times faster than libxml2 walking the tree once for each of CLUTTER's 37 selectors."""
+    if element.tag in _CLUTTER_TAGS:
+        return True
+    attrib = element.attrib
+    found = attrib.get("class")
+    if found is not None and _CLUTTER_CLASS.search(found):
+        return True
+    found = attrib.get("id")
+    if found is not None and _CLUTTER_ID.search(found):
+        return True
+    return attrib.get("aria-hidden") == "true"
+
+
 def drop_clutter(container: HtmlElement, extra: tuple[str, ...] = ()) -> None:
     """Remove clutter elements (and the outlet's own `extra` selectors) inside `container`."""
     if len(container) == 0:  # no element inside (a paragraph of text): nothing to remove
         return
-    for node in css(container, ", ".join([CLUTTER, *extra])):
-        if isinstance(node, HtmlElement) and node is not container and node.getparent() is not None:
+    chosen = set(css(container, ", ".join(extra))) if extra else ()
+    for node in [
+        node
+        for node in container.iterdescendants(etree.Element)
+        if node in chosen or is_clutter(node)
+    ]:
+        if isinstance(node, HtmlElement) and node.getparent() is not None:
             node.drop_tree()
 
 

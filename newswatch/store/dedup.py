@@ -35,6 +35,11 @@ from newswatch.store.stories import (
 )
 
 MAX_CANDIDATES = 20  # the candidates sharing most LSH bands are the ones compared
+_BAND_CANDIDATES = (
+    "SELECT article_id FROM minhash_bands WHERE "
+    + " OR ".join("(band = ? AND bucket = ?)" for _ in range(BANDS))
+    + f" GROUP BY article_id ORDER BY count(*) DESC LIMIT {MAX_CANDIDATES}"
+)
 
 
 def fingerprint_of(article: Article) -> Fingerprint:
@@ -61,17 +66,8 @@ def _find_duplicate(
     ).fetchone()
     if exact:
         return exact[0]
-    placeholders = " OR ".join("(band = ? AND bucket = ?)" for _ in range(BANDS))
     params = [v for band, bucket in enumerate(fp.buckets) for v in (band, bucket)]
-    candidates = [
-        r[0]
-        for r in db.execute(
-            f"SELECT article_id FROM minhash_bands WHERE {placeholders} "
-            f"GROUP BY article_id ORDER BY count(*) DESC LIMIT {MAX_CANDIDATES}",
-            params,
-        )
-        if r[0] != article.id
-    ]
+    candidates = [r[0] for r in db.execute(_BAND_CANDIDATES, params) if r[0] != article.id]
     if fp.title_key:
         candidates += [
             r[0]

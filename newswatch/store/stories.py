@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from newswatch.dedup import Fingerprint, prominent, report_similarity
+from newswatch.dedup import ComparedReport, Fingerprint, prominent
 from newswatch.items import Article
 from newswatch.keys import canonical_url, edition_key
 from newswatch.store.rules import DEFAULT_RULES, LinkRules
@@ -144,14 +143,17 @@ def _candidate_stories(
         span = timedelta(days=2 * rules.window_days)
         where.append("s.day BETWEEN ? AND ?")
         params += [(day - span).isoformat(), (day + span).isoformat()]
-    shared: dict[str, float] = defaultdict(float)
+    shared: dict[str, float] = {}
+    looked_up = {f: (weights[f], features[f]) for f in rarest}
     for story, feature, weight in db.execute(
         "SELECT coalesce(a.story_id, a.id), s.anchor, s.weight FROM (SELECT anchor, article_id, "
         f"weight FROM story_anchors s WHERE {' AND '.join(where)} LIMIT {MAX_FEATURE_ROWS}) s "
         "JOIN articles a ON a.id = s.article_id WHERE a.id != ? AND a.duplicate_of IS NULL",
         [*params, article.id],
     ):
-        shared[story] += weights[feature] * min(weight, features[feature])
+        rare, mine = looked_up[feature]
+        # rarity * min(weight, mine), added up per story in the order the rows come
+        shared[story] = shared.get(story, 0.0) + rare * (weight if weight <= mine else mine)
     return sorted(shared, key=lambda s: -shared[s])[:MAX_STORIES], weights
 
 
@@ -199,15 +201,17 @@ def find_story(
     weights.update(rarity(db, set().union(*theirs.values()) - set(mine), rules.idf_floor)[0])
     needed = rules.score if article.date else rules.score_undated
     best, best_score = None, needed
-    mine_prominent = prominent(mine)
+    # Each side's views and norms worked out once (report_similarity's arithmetic).
+    compared = ComparedReport(mine, weights)
+    reports_compared = {report: ComparedReport(f, weights) for report, f in theirs.items()}
+    nothing = ComparedReport({}, weights)
     for story, reports in evidence.items():
         scores, leads = [], []
         for report, language, _ in reports:
             same = language == article.language
-            scores.append(report_similarity(mine, theirs.get(report, {}), weights, same))
-            leads.append(
-                report_similarity(mine_prominent, prominent(theirs.get(report, {})), weights, same)
-            )
+            other = reports_compared.get(report, nothing)
+            scores.append(compared.similarity(other, same))
+            leads.append(compared.similarity(other, same, prominent_only=True))
         score = sum(scores) / len(scores)
         # Alike to the story's first report, or to most of its reports: not to one of them.
         backed = scores[0] >= needed or 2 * sum(s >= needed for s in scores) > len(scores)

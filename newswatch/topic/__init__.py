@@ -85,9 +85,10 @@ def judge_article(article, topics: list[Topic]) -> None:
     articles here."""
     # The language is detected once (when the article's own is none the topics know), not
     # again for each topic.
-    language = reading_language(
-        article.language, " ".join(filter(None, (article.title, article.lead, article.text)))
-    )
+    language = article.language
+    if language not in LANGUAGES:  # (reading_language keeps one of them as it is)
+        text = " ".join(filter(None, (article.title, article.lead, article.text)))
+        language = reading_language(language, text)
     scores = [
         score_text(
             topic,

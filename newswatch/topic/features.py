@@ -26,7 +26,14 @@ import math
 import re
 
 from newswatch.topic.definition import Topic
-from newswatch.topic.lexicon import hits_and_lemmas, reading_language
+from newswatch.topic.lexicon import (
+    LANGUAGES,
+    TOKEN,
+    hits_and_lemmas,
+    hits_per_sentence,
+    one_apostrophe,
+    reading_language,
+)
 from newswatch.topic.rules import rules_relevance
 
 INVASION = "2022-02-24"
@@ -71,6 +78,19 @@ def article_fields(title: str | None, lead: str | None, text: str) -> dict[str, 
     return {"title": title, "lead": lead, "body": body}
 
 
+_BODY_NGRAMS: dict[str, str | None] = {}  # a body's lemma -> its feature, once per lemma
+
+
+def _body_ngram(lemma: str) -> str | None:
+    """The feature of a lemma of the body: `ngram:body:<lemma>`, for words of three letters or
+    more; None for shorter ones and numbers."""
+    word = lemma.lower()
+    name = f"ngram:body:{word}" if len(word) > 2 and not word.isdigit() else None
+    if len(_BODY_NGRAMS) < 100_000:
+        _BODY_NGRAMS[lemma] = name
+    return name
+
+
 def lemma_ngrams(lemmas: list[str]) -> set[str]:
     """Unigrams and bigrams of `lemmas`, of words of three letters or more."""
     kept = [w.lower() for w in lemmas if len(w) > 2 and not w.isdigit()]
@@ -91,7 +111,8 @@ def article_features(
     """The features of one article (name -> value; absent means 0), and which concepts matched
     where ({concept: {field: hits}}, as `TopicScore.matched`)."""
     fields = article_fields(title, lead, text)
-    language = reading_language(language, " ".join(fields.values()))
+    if language not in LANGUAGES:  # (reading_language keeps one of them as it is)
+        language = reading_language(language, " ".join(fields.values()))
     lexicon = topic.lexicon(language)
     matched: dict[str, dict[str, int]] = {}
     title_hits, title_lemmas = hits_and_lemmas(fields["title"], lexicon)
@@ -101,19 +122,17 @@ def article_features(
             matched.setdefault(concept, {})[name] = count
     together = together_war = 0
     body_hits: dict[str, int] = {}
-    sentences = [s for s in _SENTENCE.split(fields["body"]) if s.strip()]
-    body_words: set[str] = set()
-    words = 1
-    for number, sentence in enumerate([fields["title"], *sentences]):
-        if number == 0:
-            hits = title_hits
-        else:
-            hits, lemmas = hits_and_lemmas(sentence, lexicon)
-            body_words.update(lemmas)
-            words += len(lemmas)
-            for concept, count in hits.items():
-                body_hits[concept] = body_hits.get(concept, 0) + count
-        if any(hits.get(c) for c in TALKS_LIKE) and hits.get("russia") and hits.get("west"):
+    # The apostrophes of the whole body brought to one at once (as `tokens` does to each
+    # sentence): the sentence breaks are white space, which that leaves as it is.
+    sentences = [s for s in _SENTENCE.split(one_apostrophe(fields["body"])) if s.strip()]
+    per_sentence, lemmas = hits_per_sentence([TOKEN.findall(s) for s in sentences], lexicon)
+    body_words = set(lemmas)
+    words = 1 + len(lemmas)
+    for hits in per_sentence:
+        for concept, count in hits.items():
+            body_hits[concept] = body_hits.get(concept, 0) + count
+    for hits in (title_hits, *per_sentence):  # sentences with no hit cannot count
+        if hits.get("russia") and hits.get("west") and any(hits.get(c) for c in TALKS_LIKE):
             together += 1
             together_war += bool(hits.get("war"))
     for concept, count in body_hits.items():
@@ -149,9 +168,11 @@ def article_features(
     for gram in lemma_ngrams(title_lemmas) | lemma_ngrams(lead_lemmas):
         x[gram] = 1.0
     for word in body_words:
-        word = word.lower()
-        if len(word) > 2 and not word.isdigit():
-            x[f"ngram:body:{word}"] = 1.0
+        name = _BODY_NGRAMS.get(word, False)
+        if name is False:
+            name = _body_ngram(word)
+        if name:
+            x[name] = 1.0
     # Sorted, so that the same article always gives the same `matched` (a word of two concepts
     # yields them in set order, which differs between processes).
     return {k: v for k, v in x.items() if v}, {c: matched[c] for c in sorted(matched)}

@@ -49,6 +49,8 @@ class TopicModel:
     threshold: float = THRESHOLD
     trained_on: dict = field(default_factory=dict)
     _named: list[str] | None = field(default=None, repr=False, compare=False)
+    _ngrams: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    _absent: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def logit(self, x: dict[str, float]) -> float:
         # fsum: the same sum whatever order the features came in (their order follows string
@@ -64,13 +66,22 @@ class TopicModel:
         how much (in log-odds; positive toward the topic)."""
         if self._named is None:
             self._named = [n for n in self.weights if not n.startswith("ngram:")]
-        names = [*self._named, *(n for n in x if n.startswith("ngram:") and n in self.weights)]
-        moved = {
-            name: self.weights[name] * (x.get(name, 0.0) - self.means.get(name, 0.0))
-            for name in names
-        }
-        ranked = sorted(moved.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        return {name: round(value, 3) for name, value in ranked[:top] if abs(value) >= 0.01}
+            self._ngrams = frozenset(n for n in self.weights if n.startswith("ngram:"))
+            # What a named feature the article lacks moved it: the same for every article.
+            self._absent = {
+                n: self.weights[n] * (0.0 - self.means.get(n, 0.0)) for n in self._named
+            }
+        weights, means, ngrams = self.weights, self.means, self._ngrams
+        moved = dict(self._absent)
+        for name, value in x.items():
+            if name in moved or name in ngrams:
+                moved[name] = weights[name] * (value - means.get(name, 0.0))
+        candidates = list(moved.items())
+        if 0 < top < len(candidates):  # only those that can be among the `top`
+            cut = sorted(map(abs, moved.values()), reverse=True)[top - 1]
+            candidates = [kv for kv in candidates if abs(kv[1]) >= cut]
+        ranked = sorted(candidates, key=lambda kv: (-abs(kv[1]), kv[0]))[:top]
+        return {name: round(value, 3) for name, value in ranked if abs(value) >= 0.01}
 
     def to_json(self) -> str:
         data = {
