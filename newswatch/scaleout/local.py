@@ -27,8 +27,8 @@ and the fields saving set on the article (`id` for an edited slug, `content_hash
 `duplicate_of`, `story_id`, ...), which the crawl sets on its own copy of the item before
 StorePipeline's `_settle` counts it. A child that cannot open the store answers only
 `("failed", message)`, and exits. The last frame before it exits is `("closed", CPU seconds it
-used)`, which the crawl's stats keep (newswatch/writer/cpu_s: how the work splits between the
-two processes).
+used, its peak memory in bytes)`, which the crawl's stats keep (newswatch/writer/cpu_s: how
+the work splits between the two processes; newswatch/writer/peak_memory_mb).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
         db.close()
     if answering:
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        answer(("closed", usage.ru_utime + usage.ru_stime))
+        answer(("closed", usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024))
     return 0
 
 
@@ -200,6 +200,7 @@ class LocalWriter:
         self.closing = False
         self.gone: str | None = None
         self.cpu_seconds: float | None = None  # the child's, told when it closes
+        self.peak_memory: int | None = None  # bytes, the same
         self.exited: asyncio.Future | None = None
         self._requests: asyncio.WriteTransport | None = None
 
@@ -245,7 +246,7 @@ class LocalWriter:
         if kind == "failed":
             self.gone = message[1]
         elif kind == "closed":
-            self.cpu_seconds = message[1]
+            _, self.cpu_seconds, self.peak_memory = message
         elif kind == "written":
             _, number, answers = message
             done, articles = self.waiting.pop(number)
