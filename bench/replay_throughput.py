@@ -237,6 +237,10 @@ def main() -> None:
     result["replay_process_writer_cpu_ms_per_article"] = round(
         writer_cpu / stored_by_process * 1000, 2
     )
+    # Peak memory of the crawl's process (the largest of it and its writer, as the kernel
+    # counts a process and those it waited for) and of the writer alone.
+    result["replay_process_peak_memory_mb"] = round(process["peak_rss"] / 2**20, 1)
+    result["replay_process_writer_peak_memory_mb"] = process.get("newswatch/writer/peak_memory_mb")
     print(
         f"replay {result['replay_articles_per_s']} articles/s "
         f"({stored} of {args.pages}), ceiling {result['scrapy_ceiling_pages_per_s']} pages/s, "

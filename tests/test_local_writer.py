@@ -706,6 +706,7 @@ def test_generated_pages_store_the_same_and_count_the_same_in_both_modes(tmp_pat
     assert counted["newswatch/store/joined_story"] > 0
     assert counted["newswatch/writer/batches"] >= GENERATED_PAGES // 100  # NEWSWATCH_WRITER_BATCH
     assert counted["newswatch/writer/cpu_s"] > 0
+    assert 20 < counted["newswatch/writer/peak_memory_mb"] < stats["inline"]["memusage/max"] / 2**20
 
 
 @pytest.mark.slow

@@ -80,6 +80,8 @@ class ProcessStorePipeline(StorePipeline):
         self.stats.set_value("newswatch/writer/batches", self.writer.numbers)
         if self.writer.cpu_seconds is not None:
             self.stats.set_value("newswatch/writer/cpu_s", round(self.writer.cpu_seconds, 2))
+            memory = round(self.writer.peak_memory / 2**20, 1)
+            self.stats.set_value("newswatch/writer/peak_memory_mb", memory)
         self.writer = None
 
     def _writes_at_once(self) -> bool:
