@@ -180,3 +180,17 @@ host_option = click.option(
     show_default=True,
     help="Address to listen on: 127.0.0.1, this machine only, unless you choose.",
 )
+
+
+def redis_option(help_text: str):
+    """--redis URL (else $NEWSWATCH_REDIS), for the commands of the scale-out (worker, writer,
+    enqueue)."""
+    return click.option(
+        "--redis",
+        "redis_url",
+        envvar="NEWSWATCH_REDIS",
+        show_envvar=True,
+        metavar="URL",
+        help=f"{help_text}, redis://HOST:PORT/DB; its ?prefix=NAME (default newswatch) keeps "
+        "several newsrooms apart on one server.",
+    )

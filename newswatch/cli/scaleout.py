@@ -10,23 +10,13 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, db_option
+from newswatch.cli.common import _fail, db_option, redis_option
 from newswatch.locks import ALREADY_RUNNING_EXIT
 from newswatch.store import StoreError, resolve_db_path
 
-redis_option = click.option(
-    "--redis",
-    "redis_url",
-    envvar="NEWSWATCH_REDIS",
-    show_envvar=True,
-    metavar="URL",
-    help="The Redis the workers share, redis://host:port/db; its ?prefix=NAME (default "
-    "newswatch) keeps several newsrooms apart on one server.",
-)
-
 
 @main.command()
-@redis_option
+@redis_option("The Redis the workers share")
 @db_option
 @click.option(
     "--batch",

@@ -8,22 +8,10 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, _settings, settings_option, verbose_option
+from newswatch.cli.common import _fail, _settings, redis_option, settings_option, verbose_option
 from newswatch.outlets import OUTLETS
 
 CLEAN_ENDS = frozenset({"idle", "shutdown", "finished"})
-
-
-def redis_url_option(help_text: str):
-    return click.option(
-        "--redis",
-        "redis_url",
-        envvar="NEWSWATCH_REDIS",
-        show_envvar=True,
-        metavar="URL",
-        help=f"{help_text}, redis://HOST:PORT/DB; its ?prefix=NAME (default newswatch) keeps "
-        "several newsrooms apart on one server.",
-    )
 
 
 def _connect(redis_url: str | None):
@@ -47,7 +35,7 @@ def _connect(redis_url: str | None):
 
 @main.command()
 @click.argument("outlets", nargs=-1, type=click.Choice(list(OUTLETS)))
-@redis_url_option("The Redis the workers, the writer and the daemon share")
+@redis_option("The Redis the workers, the writer and the daemon share")
 @click.option(
     "--idle-exit",
     type=click.FloatRange(min=0, min_open=True),
@@ -133,7 +121,7 @@ def worker(
 
 @main.command()
 @click.argument("outlets", nargs=-1, type=click.Choice(list(OUTLETS)))
-@redis_url_option("The Redis the workers share")
+@redis_option("The Redis the workers share")
 def enqueue(outlets: tuple[str, ...], redis_url: str | None) -> None:
     """Ask the workers for a crawl of OUTLETS (all five when none is named): a crawl job per
     outlet, which one worker takes (what the daemon does on schedule with NEWSWATCH_REDIS)."""
