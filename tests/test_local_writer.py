@@ -279,7 +279,7 @@ def test_the_setting_names_the_writer_and_refuses_others():
     from newswatch.runner import project_settings
 
     assert WRITERS == ("inline", "process")
-    assert project_settings()["NEWSWATCH_WRITER"] == "process"  # the default: it measured better
+    assert project_settings()["NEWSWATCH_WRITER"] == "inline"  # the default (see the setting)
     assert type(StorePipeline.from_crawler(get_crawler())) is StorePipeline
     with pytest.raises(ValueError, match="NEWSWATCH_WRITER is 'thread'"):
         StorePipeline.from_crawler(get_crawler(settings_dict={"NEWSWATCH_WRITER": "thread"}))

@@ -91,9 +91,9 @@ def _crawl(
 @click.option(
     "--writer",
     type=click.Choice(["inline", "process"]),  # StorePipeline's WRITERS (Scrapy not imported)
-    help="Who writes the store: a writer process of the crawl's own, on a second core "
-    "(process), or the crawl's process (inline). Default: the setting NEWSWATCH_WRITER, "
-    "process.",
+    help="Who writes the store: the crawl's process (inline), or a writer process of its "
+    "own, on a second core (process: faster when the crawl is CPU-bound, as a replay is; "
+    "nearly twice the memory). Default: the setting NEWSWATCH_WRITER, inline.",
 )
 @settings_option
 @db_option

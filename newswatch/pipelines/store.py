@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 WRITERS = ("inline", "process")
 """NEWSWATCH_WRITER: the crawl's process writes the store itself (inline), or a writer
-process of its own does (process, the default: ProcessStorePipeline)."""
+process of its own does (process: ProcessStorePipeline)."""
 
 
 def outcome_stats(item: Article, outcome: str) -> list[str]:
@@ -87,7 +87,7 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        writer = settings.get("NEWSWATCH_WRITER") or "inline"  # not newswatch's settings
+        writer = settings.get("NEWSWATCH_WRITER") or "inline"
         if writer not in WRITERS:
             raise ValueError(f"NEWSWATCH_WRITER is {writer!r}: it must be inline or process")
         if cls is StorePipeline and writer == "process":
