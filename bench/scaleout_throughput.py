@@ -1,6 +1,6 @@
 """Scale-out throughput: the 2,000 generated pages of bench/replay_throughput.py crawled by 1, 2
 and 3 `newswatch worker` processes and one `newswatch writer` over a Redis of their own, beside
-the plain-Scrapy ceiling and the one-process crawl (inline and `--writer process`) on the same
+the plain-Scrapy ceiling and the one-process crawl (`--writer process`) on the same
 pages, all in one run on this machine.
 
 Each round: a fresh store with the seed documents, a fresh Redis (Debian's redis-server on a
@@ -129,7 +129,8 @@ def main() -> None:
             # One-process crawl first: how many articles the pages give (the target count).
             single = run(
                 [sys.executable, "-m", "scrapy", "crawl", "unian", "-s", f"NEWSWATCH_MIRROR={base}",
-                 "-s", f"NEWSWATCH_DB={folder / 'single.db'}", *FAST],
+                 "-s", f"NEWSWATCH_DB={folder / 'single.db'}", "-s", "NEWSWATCH_WRITER=process",
+                 *FAST],
                 folder / "single.json",
             )  # fmt: skip
             expected = stored(folder / "single.db")
