@@ -22,20 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from replay_throughput import FAST as REPLAY_FAST  # bench/ is the script's folder
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "CONCURRENT_REQUESTS=16",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-    "-s",
-    "LOG_LEVEL=ERROR",
-]
+FAST = [*REPLAY_FAST, "-s", "LOG_LEVEL=ERROR"]
 KINDS = {"full": [], "extract_only": ["-s", "ITEM_PIPELINES={}"]}
 
 

@@ -23,23 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from replay_throughput import FAST as REPLAY_FAST  # noqa: E402
 from replay_throughput import generate  # noqa: E402
 
 from newswatch.fixtures import serve_fixtures  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "CONCURRENT_REQUESTS=16",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-    "-s",
-    "LOG_LEVEL=ERROR",
-]
+FAST = [*REPLAY_FAST, "-s", "LOG_LEVEL=ERROR"]
 
 
 def profile(tree: Path, mirror: str, db: Path, out: Path, settings: list[str]) -> None:

@@ -32,19 +32,13 @@ from contextlib import closing
 from pathlib import Path
 
 from redis_memory import start_server
-from replay_throughput import FEED, generate, run, seconds
+from replay_throughput import FAST, FEED, generate, run, seconds
 
 from newswatch.fixtures import serve_fixtures
 from newswatch.lemmas import DecodedCacheDictionaryFactory
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "scaleout_throughput.json"
-FAST = [
-    "-s", "AUTOTHROTTLE_ENABLED=False",
-    "-s", "DOWNLOAD_DELAY=0",
-    "-s", "CONCURRENT_REQUESTS=16",
-    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-]  # fmt: skip
 
 
 def newswatch(*args: str) -> list[str]:
