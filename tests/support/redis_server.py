@@ -89,7 +89,8 @@ class RedisServer:
 def redis_server_url(tmp_path_factory) -> str:
     """The session's Redis server: CI's (NEWSWATCH_TEST_REDIS), else one started here."""
     if url := os.environ.get("NEWSWATCH_TEST_REDIS"):
-        return url
+        yield url
+        return
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
         yield server.url
