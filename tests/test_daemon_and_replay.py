@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from conftest import REPO, SEEDS, run_newswatch
+from support.process_output import wait_for_line
 
 from newswatch.fixtures import (
     DEMO_DIR,
@@ -271,27 +270,10 @@ def test_once_crawls_every_outlet_and_saves_fixtures(tmp_path):
     assert len(load_fixtures([tmp_path / "fixtures"])) > 40  # captured, on by default
 
 
-def _wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60) -> str:
-    """Read the process's stderr until a line holds `text`; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stderr], [], [], deadline - time.monotonic())
-        if not ready:
-            break
-        line = process.stderr.readline()
-        if not line:  # the process ended
-            break
-        seen.append(line)
-        if text in line:
-            return line
-    pytest.fail(f"no line with {text!r} in time; stderr so far: {''.join(seen)[-2000:]}")
-
-
 def test_sigterm_stops_the_daemon_cleanly_and_a_restart_duplicates_no_job(tmp_path):
     jobs = len(OUTLETS) * 2
     daemon = _daemon(tmp_path, "--replay", str(DEMO_DIR))
-    _wait_for_line(daemon, f"daemon started: {jobs} jobs")
+    wait_for_line(daemon, f"daemon started: {jobs} jobs")
     daemon.send_signal(signal.SIGTERM)
     _, err = daemon.communicate(timeout=90)
     assert daemon.returncode == 0, err
@@ -299,7 +281,7 @@ def test_sigterm_stops_the_daemon_cleanly_and_a_restart_duplicates_no_job(tmp_pa
     # A restart finds the jobs stored and starts with the same ten, not twenty and not dead
     # on a conflicting job id.
     again = _daemon(tmp_path, "--replay", str(DEMO_DIR))
-    _wait_for_line(again, f"daemon started: {jobs} jobs")
+    wait_for_line(again, f"daemon started: {jobs} jobs")
     again.send_signal(signal.SIGINT)
     _, err = again.communicate(timeout=90)
     assert again.returncode == 0, err

@@ -18,6 +18,7 @@ import redis
 from conftest import REPO, run_newswatch
 from scrapy import Request, Spider
 from scrapy.utils.request import RequestFingerprinter, request_from_dict
+from support.process_output import wait_for_line
 from support.redis_server import RedisServer
 from support.scaleout_processes import (
     crawl_reports,
@@ -392,15 +393,13 @@ def test_the_daemon_with_redis_queues_a_job_per_outlet_and_crawls_nothing(redis_
 def test_the_daemon_with_redis_schedules_the_feeds_jobs_only(redis_url, tmp_path):
     db = str(tmp_path / "d.db")
     plain = _daemon(tmp_path, "--db", db, "--no-capture")  # an earlier run without Redis
-    wait_for(lambda: (tmp_path / "jobs.db").exists(), "the job store written")
-    time.sleep(2)
+    wait_for_line(plain, "daemon started: 10 jobs")  # its backfill jobs stored
     finish_code, _, err = stop(plain)
     assert finish_code == 0, err
     queued = _daemon(tmp_path, "--db", db, "--redis", redis_url)
-    time.sleep(4)
+    wait_for_line(queued, "daemon started: 5 jobs")
     code, _, err = stop(queued)
     assert code == 0, err
-    assert "daemon started: 5 jobs" in err
     with closing(sqlite3.connect(tmp_path / "jobs.db")) as conn:
         ids = sorted(r[0] for r in conn.execute("SELECT id FROM apscheduler_jobs"))
     assert ids == sorted(f"{o}-feeds" for o in ("moscowtimes", "pravda", "rbc", "sputnik", "unian"))
