@@ -21,9 +21,11 @@ the daemon, a timeout, kill -9, out of memory) used to lose them for good. So (s
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider
 
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
@@ -52,7 +54,11 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
         spider = self.crawler.spider
         # An outlet's crawl; a worker's spider (newswatch.scaleout.worker) takes them per job.
         if hasattr(spider, "article_request") and not getattr(spider, "pending_per_job", False):
-            for request in pending_requests(self.crawler, self.state):
+            try:
+                requests = pending_requests(self.crawler, self.state)
+            except sqlite3.Error as error:  # a store that refuses writes (read-only, full)
+                self._refused(error)
+            for request in requests:
                 yield request
         async for output in start:
             yield output
@@ -71,6 +77,18 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
             yield output
         if kind == "article" and response.status == 200 and not found:
             self.state.forget_pending(requested_urls(response))  # the page holds no article
+
+    def _refused(self, error: sqlite3.Error) -> None:
+        """The store refused the first write of the crawl: nothing it fetched could be kept,
+        so it stops before its first request, with one line saying why (newswatch/store/error,
+        which the commands print) and the reason `store_error`, as when a save is refused."""
+        from newswatch.store import resolve_db_path
+
+        path = resolve_db_path(settings=self.crawler.settings)
+        message = f"cannot write to the database {path}: {error}"
+        self.stats.set_value("newswatch/store/error", message)
+        logger.error("%s; stopping the crawl", message)
+        raise CloseSpider("store_error") from error
 
     def _record(self, response, outputs: list[Any]) -> None:
         """The listing's articles not stored yet as pending, with its validators, at once."""

@@ -18,10 +18,10 @@ def _ids(db_path: Path) -> set[str]:
 
 
 @contextmanager
-def read_only(folder: Path):
-    """Make `folder` and its files unwritable, for root too (file modes do not bind root;
-    the immutable attribute does)."""
-    paths = [*folder.iterdir(), folder]
+def read_only(folder: Path, files_only: bool = False):
+    """Make `folder` and its files unwritable (only its files: `files_only`), for root too
+    (file modes do not bind root; the immutable attribute does)."""
+    paths = [*folder.iterdir(), *([] if files_only else [folder])]
     if os.geteuid() == 0:
         subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
     else:

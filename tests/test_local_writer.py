@@ -489,6 +489,30 @@ def test_a_read_only_store_fails_the_crawl_as_it_does_without_the_writer_process
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_a_store_file_that_refuses_writes_stops_the_crawl_at_once_in_one_line(tmp_path):
+    """The folder writable, the database file not: SQLite opens it read-only, and the crawl's
+    first write (taking the pending articles) is refused. It used to print a traceback and go
+    on to fetch pages it could not keep; it stops before its first request, with one line."""
+    from test_cli import read_only
+
+    db = tmp_path / "store" / "ro.db"
+    made = run_newswatch("crawl", "unian", "--replay", str(DEMO_DIR), "--db", str(db))
+    assert made.returncode == 0, made.stderr[-3000:]
+    before = _store(db)
+    for writer in ("inline", "process"):
+        with read_only(db.parent, files_only=True):
+            result = run_newswatch(
+                "crawl", "rbc", "--replay", str(DEMO_DIR), "--writer", writer, "--db", str(db)
+            )
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+        assert result.stderr.splitlines()[-1] == (
+            f"newswatch: cannot write to the database {db}: attempt to write a readonly database"
+        )
+        assert result.stdout.startswith("rbc          store_error    0 requests")
+        assert _store(db) == before
+
+
 def _store(db) -> dict:
     """What a store holds, in a form two stores can be compared by."""
     with closing(sqlite3.connect(db)) as conn:
