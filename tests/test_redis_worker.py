@@ -5,6 +5,7 @@ as a user starts it, with NEWSWATCH_DB pointing at a file that must never be cre
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import subprocess
@@ -32,7 +33,13 @@ from support.scaleout_processes import (
     wait_for,
 )
 
-from newswatch.fixtures import DEMO_DIR, load_fixtures, serve_fixtures
+from newswatch.fixtures import (
+    DEMO_DIR,
+    fixture_server,
+    load_fixtures,
+    serve_fixtures,
+    server_url,
+)
 from newswatch.keys import article_id
 from newswatch.runner import project_settings
 from newswatch.scaleout import serializer
@@ -41,7 +48,7 @@ from newswatch.scaleout.dupefilter import WindowedDupeFilter
 from newswatch.scaleout.jobs import take_jobs
 from newswatch.scaleout.keys import RedisKeys
 from newswatch.scaleout.state import RedisCrawlState
-from newswatch.scaleout.worker import worker_settings
+from newswatch.scaleout.worker import SHARED_PACE_HANDLER, worker_settings
 
 IDLE = ("--idle-exit", "1")
 
@@ -83,6 +90,8 @@ def test_worker_settings_share_redis_and_never_store():
     assert worker["SCHEDULER_QUEUE_KEY"] % {"spider": "unian"} == "room:unian:requests"
     assert worker["SCHEDULER"] == "newswatch.scaleout.scheduler.RedisScheduler"
     assert worker["DUPEFILTER_CLASS"] == "newswatch.scaleout.dupefilter.WindowedDupeFilter"
+    handlers = worker.getwithbase("DOWNLOAD_HANDLERS")
+    assert handlers["https"] == handlers["http"] == SHARED_PACE_HANDLER
     assert worker.getbool("SCHEDULER_PERSIST")
     pipelines = worker.getdict("ITEM_PIPELINES")
     assert sorted(pipelines, key=pipelines.get) == [
@@ -272,6 +281,79 @@ def test_without_idle_exit_a_worker_waits_for_jobs_and_sigterm_stops_it(redis_ur
     assert code == 0, err
     assert out.startswith("moscowtimes  shutdown    1 jobs")
     assert len(pushed_articles(redis_url)) == len(_demo_article_urls("moscowtimes"))
+
+
+def test_a_host_s_moments_are_reserved_one_delay_apart_whoever_asks(redis_url):
+    from newswatch.scaleout.pace import SharedPace
+
+    workers = [SharedPace(*connect(redis_url)) for _ in range(3)]  # three clients, one Redis
+    waits = [pace.reserve("www.unian.ua", 2.0) for pace in workers for _ in range(2)]
+    # 0, 2, 4, 6, 8, 10 s less the few ms the calls took: every worker queues behind the others
+    assert [round(w) for w in waits] == [0, 2, 4, 6, 8, 10]
+    assert workers[0].reserve("www.pravda.com.ua", 2.0) == 0  # another host: its own pace
+    assert workers[0].reserve("www.unian.ua", 0) == 0  # no delay, no reservation
+    client, keys = _client(redis_url)
+    assert 10_000 < client.pttl(keys.pace("www.unian.ua")) <= 72_000  # expires once unused
+    assert not client.exists(keys.pace("rss.unian.net"))
+
+
+def _paced_mirror(served: list[tuple[str, str, float]]):
+    """The demo's pages over HTTP, each answer noted (host, path, arrival time)."""
+    index = load_fixtures([DEMO_DIR])
+    server = fixture_server(index)
+
+    class Noting(server.RequestHandlerClass):
+        def do_GET(self):  # noqa: N802
+            host = self.path.split("/")[1]
+            served.append((host, self.path, time.monotonic()))
+            super().do_GET()
+
+    server.RequestHandlerClass = Noting
+    return server
+
+
+def test_two_workers_keep_one_pace_per_site_between_them(redis_url, no_db):
+    """Two workers of one outlet ask each host no more often than one crawl with the same
+    DOWNLOAD_DELAY would: each request at least about the delay after the last, whichever
+    worker sent it (each worker's own slot alone would let them come in pairs)."""
+    import threading
+
+    served: list[tuple[str, str, float]] = []
+    server = _paced_mirror(served)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        delay = 1.0
+        settings = (
+            "-s", f"NEWSWATCH_MIRROR={server_url(server)}",
+            "-s", f"DOWNLOAD_DELAY={delay}",
+            "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
+            "-s", "AUTOTHROTTLE_ENABLED=False",
+            # One request at a time each, so that both take from the shared queue (an idle
+            # worker looks at it on the engine's heartbeat, every 5 s, hence the long wait).
+            "-s", "CONCURRENT_REQUESTS=1",
+            "--idle-exit", "7",
+        )  # fmt: skip
+        enqueue(redis_url, "unian")
+        workers = [start_worker(redis_url, "unian", *settings, db=no_db) for _ in "ab"]
+        for worker in workers:
+            code, out, err = finish(worker)
+            assert code == 0, err
+    finally:
+        server.shutdown()
+        server.server_close()
+    reports = crawl_reports(redis_url)
+    sent = [r["stats"].get("downloader/request_count", 0) for r in reports]
+    assert len([n for n in sent if n]) == 2, sent  # both workers fetched pages of the site
+    assert sum(r["stats"].get("newswatch/pace/waited", 0) for r in reports) > 0
+    hosts = {host for host, _, _ in served}
+    assert {"rss.unian.net", "www.unian.ua"} <= hosts
+    for host in hosts:
+        times = [t for h, _, t in served if h == host]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        # Spread as one paced crawl spreads them (less a little for the time a request takes
+        # to arrive once its moment came); unpaced, the two workers' requests come in pairs.
+        assert times[-1] - times[0] >= (len(times) - 1) * delay - 0.3, (host, gaps)
+        assert min(gaps, default=delay) >= delay / 2, (host, gaps)
 
 
 @pytest.fixture

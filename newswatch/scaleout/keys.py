@@ -20,6 +20,9 @@ class RedisKeys:
     def seen(self, outlet: str, window: int) -> str:
         return f"{self.prefix}:{outlet}:seen:{window}"
 
+    def pace(self, host: str) -> str:
+        return f"{self.prefix}:pace:{host}"
+
     @property
     def validators(self) -> str:
         return f"{self.prefix}:validators"

@@ -10,6 +10,8 @@ how it routes or extracts:
   (newswatch.scaleout.dupefilter); every worker's spider of the outlet takes from that queue;
 - the known-article check, the listings' validators and the pending articles are read and
   written in Redis (crawl_state gives RedisCrawlState when NEWSWATCH_WORKER_REDIS is set);
+- each site's pace (DOWNLOAD_DELAY, or AutoThrottle's delay) holds across all workers: a
+  request reserves its moment in Redis before it goes out (newswatch.scaleout.pace);
 - articles are normalised and scored, then pushed to the writer (newswatch.pipelines.push);
   nothing opens the SQLite file: no StorePipeline, no OutletLock (the shared queue is what
   several workers of one outlet share), no CrawlRecorder (the crawl's row comes from the crawl
@@ -71,6 +73,7 @@ WORKER_PIPELINES = {
     "newswatch.pipelines.TopicPipeline": 300,
     "newswatch.pipelines.push.PushPipeline": 900,
 }
+SHARED_PACE_HANDLER = "newswatch.scaleout.pace.SharedPaceDownloadHandler"
 NOT_IN_A_WORKER = (
     "newswatch.outlet_lock.OutletLock",  # a lock file beside the SQLite store
     "newswatch.extensions.CrawlRecorder",  # the crawls table: the writer records reports
@@ -118,6 +121,8 @@ def worker_settings(settings: Settings, redis_url: str) -> Settings:
         "SCHEDULER_PERSIST": True,  # a worker that stops leaves the queue to the others
         "SCHEDULER_FLUSH_ON_START": False,
         "DUPEFILTER_CLASS": "newswatch.scaleout.dupefilter.WindowedDupeFilter",
+        # each site's pace shared by all workers (newswatch.scaleout.pace)
+        "DOWNLOAD_HANDLERS": dict.fromkeys(("http", "https"), SHARED_PACE_HANDLER),
         "ITEM_PIPELINES": WORKER_PIPELINES,
         "EXTENSIONS": extensions,
     }.items():
