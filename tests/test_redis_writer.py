@@ -252,6 +252,23 @@ def test_an_article_pushed_again_is_unchanged_and_its_report_counts_it_so(
     assert sql(db, "SELECT count(*) FROM article_versions") == [(0,)]
 
 
+def test_the_counts_of_a_worker_that_never_reported_expire(redis_url, tmp_path, demo_articles):
+    from newswatch.scaleout.writer import COUNTS_TTL_S
+
+    db = tmp_path / "w.db"
+    articles = demo_articles[:3]
+    push(redis_url, messages(articles)[: len(articles)])  # the articles; the worker died then
+    assert run_newswatch(*writer_args(redis_url, db, "--idle-exit", "0")).returncode == 0
+    r = client(redis_url)
+    keys = r.keys("newswatch:writer:counts:*")  # one per (outlet, worker)
+    assert sum(int(r.hget(key, "newswatch/store/new")) for key in keys) == 3
+    assert all(COUNTS_TTL_S - 60 < r.ttl(key) <= COUNTS_TTL_S for key in keys)
+    push(redis_url, messages(articles)[len(articles) :])  # a report that comes after all
+    assert run_newswatch(*writer_args(redis_url, db, "--idle-exit", "0")).returncode == 0
+    assert not r.keys("newswatch:writer:counts:*")
+    assert sql(db, "SELECT sum(articles_new) FROM crawls") == [(3,)]
+
+
 def test_malformed_messages_are_rejected_counted_and_never_block_the_queue(
     redis_url, tmp_path, demo_articles
 ):

@@ -26,10 +26,11 @@ part): its requests, responses, pages and errors are that worker's, and its arti
 updated / duplicate / on the topic are what the writer stored of that worker's articles for
 that outlet since its previous report (counted per (outlet, worker) in
 `<p>:writer:counts:<outlet>:<worker>`, updated in the MULTI/EXEC that acknowledges the
-articles, so a killed writer neither loses nor doubles a count). An article redelivered after
-a crash is counted new when the store holds it with its own `seen_at` as first_seen (the dead
-writer stored it new and died before acknowledging). The row carries the worker's host and
-pid; a report redelivered after a crash finds its row and adds no second one.
+articles, so a killed writer neither loses nor doubles a count; the counts of a worker that
+died before its report expire after COUNTS_TTL_S, a week with no article of its). An article
+redelivered after a crash is counted new when the store holds it with its own `seen_at` as
+first_seen (the dead writer stored it new and died before acknowledging). The row carries the
+worker's host and pid; a report redelivered after a crash finds its row and adds no second one.
 
 **What stops the writer.** SIGTERM or SIGINT: the batch in hand is committed and acknowledged,
 then it exits 0. The database refusing a write (disk full, read-only): one line, exit 1,
@@ -70,6 +71,7 @@ DEFAULT_BATCH_SECONDS = 1.0
 POLL_S = 1.0  # the longest wait in Redis: a signal to stop is heard within it
 LOCK_TTL_MS = 30_000
 KNOWN_CHUNK = 5_000
+COUNTS_TTL_S = 7 * 24 * 3600  # the counts of a crawl whose report never came, kept a week
 # Seconds to wait between the commit and the acknowledgement: for the tests that kill a writer
 # in that window (the worst moment) and check that nothing is lost or stored twice.
 ACK_DELAY_ENV = "NEWSWATCH_WRITER_ACK_DELAY"
@@ -583,6 +585,8 @@ class Writer:
             for key, counts in result.counts.items():
                 for name, value in counts.items():
                     multi.hincrby(keys.writer_counts(*key), name, value)
+                # A worker that dies before its report leaves its counts: they go in time.
+                multi.expire(keys.writer_counts(*key), COUNTS_TTL_S)
             self.queue.reject(result.rejected, multi)
             self.queue.ack(result.acked, multi)
             multi.execute()
