@@ -145,10 +145,12 @@ def _candidate_stories(
         params += [(day - span).isoformat(), (day + span).isoformat()]
     shared: dict[str, float] = {}
     looked_up = {f: (weights[f], features[f]) for f in rarest}
+    # The rows come in the order story_anchors gives them (the sums and ties below follow
+    # it): CROSS JOIN keeps SQLite from ever reading `articles` first.
     for story, feature, weight in db.execute(
         "SELECT coalesce(a.story_id, a.id), s.anchor, s.weight FROM (SELECT anchor, article_id, "
         f"weight FROM story_anchors s WHERE {' AND '.join(where)} LIMIT {MAX_FEATURE_ROWS}) s "
-        "JOIN articles a ON a.id = s.article_id WHERE a.id != ? AND a.duplicate_of IS NULL",
+        "CROSS JOIN articles a ON a.id = s.article_id WHERE a.id != ? AND a.duplicate_of IS NULL",
         [*params, article.id],
     ):
         rare, mine = looked_up[feature]
