@@ -208,15 +208,18 @@ def find_story(
     reports_compared = {report: ComparedReport(f, weights) for report, f in theirs.items()}
     nothing = ComparedReport({}, weights)
     for story, reports in evidence.items():
-        scores, leads = [], []
-        for report, language, _ in reports:
-            same = language == article.language
-            other = reports_compared.get(report, nothing)
-            scores.append(compared.similarity(other, same))
-            leads.append(compared.similarity(other, same, prominent_only=True))
+        others = [
+            (reports_compared.get(report, nothing), language == article.language)
+            for report, language, _ in reports
+        ]
+        scores = [compared.similarity(other, same) for other, same in others]
         score = sum(scores) / len(scores)
         # Alike to the story's first report, or to most of its reports: not to one of them.
         backed = scores[0] >= needed or 2 * sum(s >= needed for s in scores) > len(scores)
-        if backed and score >= best_score and sum(leads) / len(leads) >= rules.score_prominent:
+        if not backed or score < best_score:
+            continue
+        # The mean on title and lead, worked out only for a story that would be the best.
+        leads = [compared.similarity(other, same, prominent_only=True) for other, same in others]
+        if sum(leads) / len(leads) >= rules.score_prominent:
             best, best_score = story, score
     return best
