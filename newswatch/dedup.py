@@ -505,10 +505,12 @@ def story_features(
 def prominent(features: dict[str, float]) -> dict[str, float]:
     """The features of the title and lead only (what the report is about, not its
     background)."""
+    # A name or number at LEAD_WEIGHT or more, a topical word (`w:`) at its share of that: the
+    # weights compared first, so that most features are decided without looking at their name.
     return {
         f: w
         for f, w in features.items()
-        if w >= (LEAD_WEIGHT * TOPICAL_SHARE if f.startswith("w:") else LEAD_WEIGHT)
+        if w >= LEAD_WEIGHT or (w >= LEAD_WEIGHT * TOPICAL_SHARE and f.startswith("w:"))
     }
 
 
