@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -172,6 +173,15 @@ def _reports(db: Database, story: str, dated: bool) -> list[tuple[str, str, str 
     return db.execute("SELECT id, language, date FROM articles WHERE id = ?", [story]).fetchall()
 
 
+@lru_cache(maxsize=4096)
+def stored_features(text: str | None) -> dict[str, float]:
+    """A report's features as article_fingerprints.features stores them (JSON), parsed. A
+    story's first reports are compared with article after article, so the parsed features are
+    remembered, by the stored text itself: a report whose features change has another text,
+    so what is remembered is never out of date. Callers do not change the dict."""
+    return json.loads(text or "{}")
+
+
 def find_story(
     db: Database, article: Article, fp: Fingerprint, rules: LinkRules = DEFAULT_RULES
 ) -> str | None:
@@ -192,7 +202,7 @@ def find_story(
     if not ids:
         return None
     theirs: dict[str, dict[str, float]] = {
-        report: json.loads(features or "{}")
+        report: stored_features(features)
         for report, features in db.execute(
             "SELECT article_id, features FROM article_fingerprints WHERE article_id IN "
             f"({','.join('?' * len(ids))})",
