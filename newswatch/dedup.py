@@ -19,6 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import mul
 
 import numpy as np
 
@@ -503,10 +505,12 @@ def story_features(
 def prominent(features: dict[str, float]) -> dict[str, float]:
     """The features of the title and lead only (what the report is about, not its
     background)."""
+    # A name or number at LEAD_WEIGHT or more, a topical word (`w:`) at its share of that: the
+    # weights compared first, so that most features are decided without looking at their name.
     return {
         f: w
         for f, w in features.items()
-        if w >= (LEAD_WEIGHT * TOPICAL_SHARE if f.startswith("w:") else LEAD_WEIGHT)
+        if w >= LEAD_WEIGHT or (w >= LEAD_WEIGHT * TOPICAL_SHARE and f.startswith("w:"))
     }
 
 
@@ -575,9 +579,10 @@ class ComparedReport:
         key = (same_language, prominent_only)
         found = self._norms.get(key)
         if found is None:
-            weights = self.weights
             view = self.view(same_language, prominent_only)
-            found = sum(weights.get(f, 1.0) * w for f, w in view.items())
+            # sum(weights.get(f, 1.0) * w for f, w in view.items()), the products made in C
+            rarities = map(self.weights.get, view, repeat(1.0))
+            found = sum(map(mul, rarities, view.values()))
             self._norms[key] = found
         return found
 

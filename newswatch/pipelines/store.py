@@ -13,7 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newswatch.dates import iso_utc, utc_now
 from newswatch.items import Article
 from newswatch.signals import start_exhausted
-from newswatch.store import open_store, resolve_db_path
+from newswatch.store import cache_for_writing, open_store, resolve_db_path
 from newswatch.store.batch import write_batch
 from newswatch.store.definitions import SEED, counts_as_on_topic
 
@@ -107,6 +107,7 @@ class StorePipeline:
 
     def open_spider(self):
         self.db = open_store(self.db_path)
+        cache_for_writing(self.db)
 
     def close_spider(self):
         self._flush()

@@ -133,7 +133,7 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
     until `requests` ends. The crawl gone (its end of `answers` closed), the batches still
     arriving whole are written all the same: the crawl sent them, they are committed, and the
     next crawl finds them stored."""
-    from newswatch.store import StoreError, open_store
+    from newswatch.store import StoreError, cache_for_writing, open_store
 
     def answer(message) -> bool:
         try:
@@ -148,6 +148,7 @@ def serve(db_path: str, requests: BinaryIO, answers: BinaryIO) -> int:
     except StoreError as error:
         answer(("failed", str(error)))
         return 1
+    cache_for_writing(db)
     try:
         answering = True
         for number, batch in read_frames(requests):

@@ -60,7 +60,7 @@ from newswatch.pipelines.store import outcome_stats
 from newswatch.scaleout.client import RedisFailure, describe, redis_failures
 from newswatch.scaleout.queue import ArticleQueue
 from newswatch.scaleout.state import known_fields
-from newswatch.store import open_store, row_to_article, write_transaction
+from newswatch.store import cache_for_writing, open_store, row_to_article, write_transaction
 from newswatch.store.batch import write_batch
 from newswatch.store.crawls import process_alive, this_host
 
@@ -384,6 +384,7 @@ class Writer:
         previous = {s: signal.signal(s, self._stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.db = open_store(self.db_path)
+            cache_for_writing(self.db)
             self.totals.known_at_start = fill_known(self.db, self.queue)
             with redis_failures(self.queue.url):
                 self.redelivered = set(self.client.lrange(self.keys.processing, 0, -1))

@@ -18,6 +18,7 @@ from newswatch.store.articles import (
 from newswatch.store.connection import (
     DEFAULT_DB_PATH,
     StoreError,
+    cache_for_writing,
     connect,
     resolve_db_path,
     write_transaction,
@@ -30,6 +31,7 @@ from newswatch.store.shape import ensure_db_shape
 __all__ = [
     "DEFAULT_DB_PATH",
     "StoreError",
+    "cache_for_writing",
     "count_articles",
     "ensure_db_shape",
     "forget_pending",

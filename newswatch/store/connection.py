@@ -15,6 +15,8 @@ DEFAULT_DB_PATH = "data/newswatch.db"
 DB_ENV = "NEWSWATCH_DB"
 BUSY_TIMEOUT_S = 60.0
 WAL_CHECKPOINT_PAGES = 4000
+# The page cache of a process that stores article after article (SQLite's default: 2 MB).
+WRITER_CACHE_KB = 16 * 1024
 
 
 class StoreError(RuntimeError):
@@ -49,6 +51,15 @@ def connect(path: Path) -> Database:
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"cannot open the database {path}: {error}") from error
     return Database(conn)
+
+
+def cache_for_writing(db: Database) -> None:
+    """Give a writer's connection a page cache of WRITER_CACHE_KB. Saving an article reads and
+    writes pages all over the store's indexes (story anchors, LSH bands, the full-text index);
+    with SQLite's 2 MB most of them were read again from the file for every article, and
+    storing cost 8% more CPU (the replay's 2,000 articles, a 43 MB store; 64 MB did no better
+    than 16). The cache holds copies of the file's pages, so it changes no result."""
+    db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
 
 
 @contextmanager

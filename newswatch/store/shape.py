@@ -70,10 +70,12 @@ def _fts_objects(table: str) -> list[DerivedObject]:
     ]
 
 
-def _index(table: str, *columns: str) -> DerivedObject:
-    name = f"idx_{table}_{'_'.join(columns)}"
+def _index(table: str, *columns: str, where: str = "", name: str = "") -> DerivedObject:
+    """An index on `columns` of `table`; with `where`, a partial one (of the rows it holds)."""
+    name = name or f"idx_{table}_{'_'.join(columns)}"
     cols = ", ".join(f"[{c}]" for c in columns)
-    return DerivedObject("index", name, f"CREATE INDEX [{name}] ON [{table}] ({cols})")
+    partial = f" WHERE {where}" if where else ""
+    return DerivedObject("index", name, f"CREATE INDEX [{name}] ON [{table}] ({cols}){partial}")
 
 
 FTS_OBJECTS: list[DerivedObject] = _fts_objects("articles")
@@ -97,6 +99,32 @@ INDEXES: list[DerivedObject] = [
     _index("edition_keys", "key", "own"),
     _index("edition_keys", "article_id"),
     _index("article_fingerprints", "title_key"),
+    # The two lookups of story linking (newswatch.store.stories), answered from the index
+    # alone: an article's row, its long text included, is not read. The story of each stored
+    # original sharing a feature (_candidate_stories); a story's dated originals, first
+    # published first (_reports), the first MAX_REPORTS read instead of all of them sorted.
+    # Only originals are held (dated ones in the second), so only queries that ask for
+    # originals can use them, and no other query's plan (nor the order of its rows) changes.
+    # `duplicate_of` is in both, always NULL, so that SQLite sees they hold every column used.
+    _index(
+        "articles",
+        "id",
+        "duplicate_of",
+        "story_id",
+        where="[duplicate_of] IS NULL",
+        name="idx_articles_original_story",
+    ),
+    _index(
+        "articles",
+        "story_id",
+        "date",
+        "first_seen",
+        "id",
+        "language",
+        "duplicate_of",
+        where="[duplicate_of] IS NULL AND [date] IS NOT NULL",
+        name="idx_articles_story_reports",
+    ),
 ]
 VIEWS: list[DerivedObject] = [
     # On-topic articles (definitions.on_topic_article: copies left out), each with the number

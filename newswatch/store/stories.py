@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -145,10 +146,12 @@ def _candidate_stories(
         params += [(day - span).isoformat(), (day + span).isoformat()]
     shared: dict[str, float] = {}
     looked_up = {f: (weights[f], features[f]) for f in rarest}
+    # The rows come in the order story_anchors gives them (the sums and ties below follow
+    # it): CROSS JOIN keeps SQLite from ever reading `articles` first.
     for story, feature, weight in db.execute(
         "SELECT coalesce(a.story_id, a.id), s.anchor, s.weight FROM (SELECT anchor, article_id, "
         f"weight FROM story_anchors s WHERE {' AND '.join(where)} LIMIT {MAX_FEATURE_ROWS}) s "
-        "JOIN articles a ON a.id = s.article_id WHERE a.id != ? AND a.duplicate_of IS NULL",
+        "CROSS JOIN articles a ON a.id = s.article_id WHERE a.id != ? AND a.duplicate_of IS NULL",
         [*params, article.id],
     ):
         rare, mine = looked_up[feature]
@@ -168,6 +171,15 @@ def _reports(db: Database, story: str, dated: bool) -> list[tuple[str, str, str 
     if rows or dated:
         return rows
     return db.execute("SELECT id, language, date FROM articles WHERE id = ?", [story]).fetchall()
+
+
+@lru_cache(maxsize=4096)
+def stored_features(text: str | None) -> dict[str, float]:
+    """A report's features as article_fingerprints.features stores them (JSON), parsed. A
+    story's first reports are compared with article after article, so the parsed features are
+    remembered, by the stored text itself: a report whose features change has another text,
+    so what is remembered is never out of date. Callers do not change the dict."""
+    return json.loads(text or "{}")
 
 
 def find_story(
@@ -190,7 +202,7 @@ def find_story(
     if not ids:
         return None
     theirs: dict[str, dict[str, float]] = {
-        report: json.loads(features or "{}")
+        report: stored_features(features)
         for report, features in db.execute(
             "SELECT article_id, features FROM article_fingerprints WHERE article_id IN "
             f"({','.join('?' * len(ids))})",
@@ -206,15 +218,18 @@ def find_story(
     reports_compared = {report: ComparedReport(f, weights) for report, f in theirs.items()}
     nothing = ComparedReport({}, weights)
     for story, reports in evidence.items():
-        scores, leads = [], []
-        for report, language, _ in reports:
-            same = language == article.language
-            other = reports_compared.get(report, nothing)
-            scores.append(compared.similarity(other, same))
-            leads.append(compared.similarity(other, same, prominent_only=True))
+        others = [
+            (reports_compared.get(report, nothing), language == article.language)
+            for report, language, _ in reports
+        ]
+        scores = [compared.similarity(other, same) for other, same in others]
         score = sum(scores) / len(scores)
         # Alike to the story's first report, or to most of its reports: not to one of them.
         backed = scores[0] >= needed or 2 * sum(s >= needed for s in scores) > len(scores)
-        if backed and score >= best_score and sum(leads) / len(leads) >= rules.score_prominent:
+        if not backed or score < best_score:
+            continue
+        # The mean on title and lead, worked out only for a story that would be the best.
+        leads = [compared.similarity(other, same, prominent_only=True) for other, same in others]
+        if sum(leads) / len(leads) >= rules.score_prominent:
             best, best_score = story, score
     return best
