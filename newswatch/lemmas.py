@@ -7,7 +7,7 @@ $XDG_CACHE_HOME/newswatch, else ~/.cache/newswatch) as a hash table file (`Lemma
 by simplemma's version, which each process maps into memory and reads in place: opening it
 costs nothing, and a word looked up about a microsecond. (Read back whole into a dict, as this
 cache was before, the three languages' 2.1 million words cost every crawl process and its
-writer 0.4 s of CPU and some 300 MB each; a crawl of 2,000 articles looks up some 18,000
+writer 0.4 s of CPU and 160-180 MB of memory each; a crawl of 2,000 articles looks up some 18,000
 words.) A missing, stale or unreadable cache file is rebuilt from simplemma's own; an
 unwritable cache folder only means no cache (the decoded dict is used as it is). Written to a
 temporary file and renamed, so a killed process never leaves half a file.
