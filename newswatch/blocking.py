@@ -42,8 +42,10 @@ def blocked_reason(status: int, headers: Mapping | None, body: bytes | str | Non
     vendor = "cloudflare" if "cloudflare" in server or "cf-ray" in names else server or "a bot wall"
     if names.get("cf-mitigated", "") == "challenge" or any(m in head for m in CHALLENGE_MARKERS):
         return f"challenge page ({vendor})"
-    if any(t in head for t in CHALLENGE_TITLES) and (
-        status in (403, 429, 503) or vendor == "cloudflare"
+    # The status first: the titles are looked for (a scan of the page's head each) only when
+    # they would be believed, which an ordinary page from an ordinary server never is.
+    if (status in (403, 429, 503) or vendor == "cloudflare") and any(
+        t in head for t in CHALLENGE_TITLES
     ):
         return f"challenge page ({vendor})"
     if status == 451:
@@ -53,12 +55,19 @@ def blocked_reason(status: int, headers: Mapping | None, body: bytes | str | Non
     return None
 
 
+# The only headers blocked_reason reads.
+_HEADERS_READ = frozenset({"server", "cf-ray", "cf-mitigated"})
+
+
 def _headers(headers: Mapping | None) -> dict[str, str]:
-    """Header names lowercased, values as one lowercased string."""
+    """The headers of _HEADERS_READ that are there, names lowercased, values as one lowercased
+    string (the others' values are not decoded: a response carries a dozen)."""
     result = {}
     for name, value in (headers or {}).items():
-        values = value if isinstance(value, list | tuple) else [value]
-        result[_text(name).lower()] = ", ".join(_text(v) for v in values).strip().lower()
+        name = _text(name).lower()
+        if name in _HEADERS_READ:
+            values = value if isinstance(value, list | tuple) else [value]
+            result[name] = ", ".join(_text(v) for v in values).strip().lower()
     return result
 
 

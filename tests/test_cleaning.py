@@ -110,3 +110,20 @@ def test_extract_prints_a_page_with_a_lone_surrogate_without_a_traceback(tmp_pat
     article = json.loads(result.stdout)
     assert article["title"] == "Rubio and Lavrov meet in Geneva"
     assert article["authors"] == ["Anna Ivanova"]
+
+
+def test_a_text_told_clean_from_its_bytes_holds_no_character_to_remove():
+    """The fast look at the UTF-8 bytes never passes a character the expression would remove:
+    checked for every code point (a character's own bytes are what gives it away, so a whole
+    text is passed only if each of its characters would be)."""
+    import sys
+
+    from newswatch.cleaning import _UNCARRIABLE, _surely_clean
+
+    for code in range(sys.maxunicode + 1):
+        text = f"a{chr(code)}б"
+        if _UNCARRIABLE.search(text):
+            assert not _surely_clean(text), hex(code)
+    assert _surely_clean("Слово «в лапках»\n\tі\xa0ще")  # what most texts are
+    assert not _surely_clean("a 😀") and clean_text("a 😀") == "a 😀"  # looked at, and kept
+    assert clean_text("a\x85b\ufdd0c\U0001fffed") == "abcd"

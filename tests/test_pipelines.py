@@ -239,3 +239,17 @@ def test_an_error_that_ends_the_whole_transaction_drops_the_batch_with_that_erro
     pipeline.close_spider()
     assert _stored_titles(db_path) == []
     assert "the transaction is gone" in pipeline.stats.get_value("newswatch/store/error")
+
+
+def test_a_text_is_visible_when_a_character_is_neither_white_space_nor_zero_width():
+    """BLANK is every blank there is: the text stripped of it at its ends is empty exactly when
+    the text without zero-width characters, stripped, is."""
+    import sys
+
+    from newswatch.pipelines.normalise import BLANK, _visible
+
+    every_space = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(BLANK) == every_space | set("\u200b\u200c\u200d\u2060\ufeff")
+    zero_width = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+    for text in ["", " ", "\u200b", " \ufeff\u3000\n", "\u200bx\u200b", " . ", "\xa0слово", "a"]:
+        assert _visible(text) == bool(text.translate(zero_width).strip())

@@ -93,7 +93,7 @@ def _crawl(
     type=click.Choice(["inline", "process"]),  # StorePipeline's WRITERS (Scrapy not imported)
     help="Who writes the store: the crawl's process (inline), or a writer process of its "
     "own, on a second core (process: faster when the crawl is CPU-bound, as a replay is; "
-    "nearly twice the memory). Default: the setting NEWSWATCH_WRITER, inline.",
+    "more memory). Default: the setting NEWSWATCH_WRITER, inline.",
 )
 @settings_option
 @db_option

@@ -44,11 +44,18 @@ def _unique_lines(values: list[str] | None) -> list[str]:
     return list(seen)
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# What a reader cannot see: white space (the characters str.isspace() holds for, none of them
+# above U+3000) and the zero-width characters.
+BLANK = (
+    "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+)
 
 
 def _visible(text: str) -> bool:
-    return bool(text.translate(_INVISIBLE).strip())
+    """Whether `text` has a character a reader sees. Stripped of blanks at its ends, which on
+    any real text stops at its first character (taking the zero-width characters out of the
+    whole text first, then stripping, read all of it: 40 µs an article)."""
+    return bool(text.strip(BLANK))
 
 
 def normalise_article(article: Article, now: datetime) -> list[tuple[str, str]]:
