@@ -8,7 +8,11 @@ same crawl with the store's writer in a process of its own (`--writer process`),
 replay_process_articles_per_s and replay_process_vs_ceiling, with the CPU ms per article each
 process used (how the work splits between the two cores); and
 replay_extract_only_pages_per_s, the same crawl with no item pipelines, which shows how much of
-the time the pipelines (normalise, topic, store) take.
+the time the pipelines (normalise, topic, store) take. The CPU budget beside them: the CPU ms per
+page of the plain spider and of the fetch-and-extract crawl, the page server's CPU ms per article
+(a thread of this script), and replay_process_two_core_bound_vs_ceiling, the most any split of
+the same work between processes could reach on two cores busy all the time (2 cores / the CPU
+per article of the crawl, its writer and the server), as a share of the ceiling.
 
     python bench/replay_throughput.py [--pages 2000]
 
@@ -22,6 +26,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -128,6 +133,7 @@ def run(command: list[str], stats_file: Path) -> dict:
     that process, in bytes) as "peak_rss"."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     log = stats_file.with_suffix(".log")
+    before = resource.getrusage(resource.RUSAGE_SELF)
     with log.open("wb") as out:
         crawl = subprocess.Popen(
             command + ["-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=ERROR"],
@@ -137,6 +143,7 @@ def run(command: list[str], stats_file: Path) -> dict:
             stderr=out,
         )
         _, status, usage = os.wait4(crawl.pid, 0)
+    after = resource.getrusage(resource.RUSAGE_SELF)
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{log.read_text()[-3000:]}")
     return {
@@ -144,6 +151,8 @@ def run(command: list[str], stats_file: Path) -> dict:
         "peak_rss": usage.ru_maxrss * 1024,
         # CPU seconds of the crawl and of the processes it started and waited for (its writer)
         "cpu_s": usage.ru_utime + usage.ru_stime,
+        # CPU seconds of this process meanwhile: the page server's thread, which answered it
+        "server_cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
     }
 
 
@@ -235,6 +244,22 @@ def main() -> None:
     result["replay_process_writer_cpu_ms_per_article"] = round(
         writer_cpu / stored_by_process * 1000, 2
     )
+    # The CPU budget on this machine's two cores: the plain spider's CPU ms per page, the
+    # fetch-and-extract crawl's, the page server's per article, and the most any split of
+    # today's work between two processes could reach, were both cores busy all the time with
+    # nothing else (2 cores / the CPU per article of the crawl, its writer and the server).
+    pages = ceiling["ceiling/pages"]
+    result["scrapy_ceiling_cpu_ms_per_page"] = round(ceiling["cpu_s"] / pages * 1000, 2)
+    result["replay_extract_only_cpu_ms_per_page"] = round(
+        extract_only["cpu_s"] / max(1, extract_only.get("newswatch/extraction/pages", 0)) * 1000,
+        2,
+    )
+    server_ms = process["server_cpu_s"] / stored_by_process * 1000
+    result["replay_process_server_cpu_ms_per_article"] = round(server_ms, 2)
+    whole_ms = process["cpu_s"] / stored_by_process * 1000 + server_ms
+    result["replay_process_two_core_bound_vs_ceiling"] = round(
+        2 * 1000 / whole_ms / result["scrapy_ceiling_pages_per_s"], 3
+    )
     # Peak memory of the crawl's process (the largest of it and its writer, as the kernel
     # counts a process and those it waited for) and of the writer alone.
     result["replay_process_peak_memory_mb"] = round(process["peak_rss"] / 2**20, 1)
@@ -248,7 +273,9 @@ def main() -> None:
         f"ms/article {result['replay_process_crawl_cpu_ms_per_article']} in the crawl + "
         f"{result['replay_process_writer_cpu_ms_per_article']} in the writer (inline: "
         f"{result['replay_cpu_ms_per_article']}); "
-        f"fetch and extract only {result['replay_extract_only_pages_per_s']} pages/s"
+        f"fetch and extract only {result['replay_extract_only_pages_per_s']} pages/s; "
+        f"two cores fully used would reach {result['replay_process_two_core_bound_vs_ceiling']} "
+        "of the ceiling"
     )
     (REPO / "bench" / "results" / "replay_throughput.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
