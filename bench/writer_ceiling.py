@@ -47,6 +47,7 @@ from newswatch.keys import article_id, article_key, canonical_url  # noqa: E402
 from newswatch.scaleout.queue import ArticleQueue, article_message  # noqa: E402
 from newswatch.store import open_store  # noqa: E402
 from newswatch.store.batch import write_batch  # noqa: E402
+from newswatch.store.connection import cache_for_writing  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 FSYNC = ("always", "everysec")
@@ -106,8 +107,9 @@ def copy(article):
 
 def in_process(articles, folder: Path, batch: int) -> float:
     """Articles/s of `write_batch` storing `articles` into a new store, `batch` at a time, in
-    this process, its first batch apart (as the writer's is)."""
+    this process, its first batch apart (as the writer's is), with the writer's page cache."""
     db = open_store(folder / "in-process.db")
+    cache_for_writing(db)
     pairs = list(zip(map(copy, articles), seen_times(NOW, len(articles)), strict=True))
     ends = []
     for start in range(0, len(pairs), batch):
