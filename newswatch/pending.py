@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
+from typing import Any, NoReturn
 
 from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
@@ -78,7 +78,7 @@ class PendingArticlesMiddleware(CrawlStateMiddleware):
         if kind == "article" and response.status == 200 and not found:
             self.state.forget_pending(requested_urls(response))  # the page holds no article
 
-    def _refused(self, error: sqlite3.Error) -> None:
+    def _refused(self, error: sqlite3.Error) -> NoReturn:
         """The store refused the first write of the crawl: nothing it fetched could be kept,
         so it stops before its first request, with one line saying why (newswatch/store/error,
         which the commands print) and the reason `store_error`, as when a save is refused."""

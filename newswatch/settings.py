@@ -92,10 +92,11 @@ NEWSWATCH_TOPICS = [p for p in os.environ.get("NEWSWATCH_TOPICS", "").split(",")
 
 # Who writes the store: "inline", the crawl's own process, or "process", a writer process of
 # the crawl's own, which stores on a second core while the crawl goes on
-# (newswatch.scaleout.local). "process" made the replay benchmark half as fast again on 2 cores,
-# but the two processes hold more memory (211 MB at peak becomes 225 MB in the crawl and 141 MB
-# in the writer), and a live crawl, paced by politeness, or the daemon running two crawls at once,
-# gains nothing from it: worth it for CPU-bound crawls (replays, mirrors), hence not the default.
+# (newswatch.scaleout.local). "process" made the replay benchmark half as fast again on 2 cores
+# (281 against 181 articles/s), but the two processes hold more memory (198 MB at peak inline
+# becomes 199 MB in the crawl and 128 MB in the writer), and a live crawl, paced by politeness,
+# or the daemon running two crawls at once, gains nothing from it: worth it for CPU-bound
+# crawls (replays, mirrors), hence not the default.
 NEWSWATCH_WRITER = "inline"
 # The writer process's batches: what came while it wrote the one before, this many at most
 # (see ProcessStorePipeline).

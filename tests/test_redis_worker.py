@@ -350,10 +350,11 @@ def test_two_workers_keep_one_pace_per_site_between_them(redis_url, no_db):
     for host in hosts:
         times = [t for h, _, t in served if h == host]
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        # Spread as one paced crawl spreads them (less a little for the time a request takes
-        # to arrive once its moment came); unpaced, the two workers' requests come in pairs.
-        assert times[-1] - times[0] >= (len(times) - 1) * delay - 0.3, (host, gaps)
-        assert min(gaps, default=delay) >= delay / 2, (host, gaps)
+        # Spread about as one paced crawl spreads them (a request may arrive a little late
+        # after its moment, on a loaded machine); unpaced, the two workers' requests came in
+        # pairs 0.37 s apart, spread over half that time.
+        assert times[-1] - times[0] >= 0.8 * (len(times) - 1) * delay, (host, gaps)
+        assert min(gaps, default=delay) >= delay / 4, (host, gaps)
 
 
 @pytest.fixture

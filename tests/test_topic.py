@@ -308,6 +308,54 @@ def test_a_lemma_table_answers_as_the_dict_it_was_written_from(tmp_path):
             LemmaTable(broken)
 
 
+def _damaged_tables(whole: bytes) -> dict[str, bytes]:
+    """A whole table's bytes damaged inside, the header left as it was."""
+    import struct
+
+    from newswatch.lemmas import LemmaTable
+
+    header = LemmaTable._HEADER
+    _, _, slots, _, size = header.unpack_from(whole)
+    first = header.size  # the slot array
+    entries = first + 4 * slots
+    every_slot_full = whole[:first] + struct.pack("=I", entries) * slots + whole[entries:]
+    past_the_end = whole[:first] + struct.pack("=I", size + 100) * slots + whole[entries:]
+    # every value's bytes made invalid UTF-8 where the values are (0xff never is)
+    not_utf8 = whole[:entries] + whole[entries:].replace("лема".encode(), b"\xff" * 8)
+    return {"full": every_slot_full, "past the end": past_the_end, "not utf-8": not_utf8}
+
+
+@pytest.mark.parametrize("damage", ["full", "past the end", "not utf-8"])
+def test_a_lemma_table_damaged_inside_answers_right_and_is_written_again(tmp_path, damage):
+    """A table whose header is whole but whose body is not: no lookup hangs (every slot
+    taken used to loop for ever), fails or answers wrong; the file is removed, so that the
+    next process writes it again, and the dictionary is read from simplemma's own."""
+    from simplemma.strategies.dictionaries.dictionary_factory import MappingStrToByteString
+
+    from newswatch.lemmas import LemmaTable
+
+    words = {f"слово{n}".encode(): f"лема{n % 7}".encode() for n in range(300)}
+    path = tmp_path / "t.table"
+    LemmaTable.write(words, path)
+    path.write_bytes(_damaged_tables(path.read_bytes())[damage])
+    reference = MappingStrToByteString(words)
+    table = LemmaTable.open(path, rebuild=lambda: reference)  # the header passes
+    for key in ["слово1", "слово299", "слово300", "missing"]:
+        assert table.get(key) == reference.get(key)
+    assert not path.exists()
+    assert len(table) == 300 and sorted(table) == sorted(reference)
+    with pytest.raises(ValueError, match="damaged"):  # with nothing to rebuild from: an error
+        path.write_bytes(_damaged_tables(_whole_table(words, tmp_path))[damage])
+        LemmaTable.open(path).get("слово1")
+
+
+def _whole_table(words: dict[bytes, bytes], folder) -> bytes:
+    from newswatch.lemmas import LemmaTable
+
+    LemmaTable.write(words, folder / "whole.table")
+    return (folder / "whole.table").read_bytes()
+
+
 def test_a_text_in_another_language_is_scored_with_the_english_terms_and_harms_nothing():
     topic = load_topic(DEFAULT_TOPIC)
     arabic = score_text(

@@ -11,10 +11,12 @@ until then, and only then opens its connection.
 
 A site's requests from all workers are thus at least its delay apart, whatever machine they
 come from: the delay is the one the slot holds (AutoThrottle's when it is on, which slows a
-site that answers slowly). A slot with no delay (DOWNLOAD_DELAY=0, as in the benchmarks)
-asks nothing of Redis. A reservation a killed worker never used only leaves a gap of one
-delay. Redis going away stops the worker (newswatch.scaleout.outage); the requests already
-in flight go out unpaced.
+site that answers slowly), randomised as Scrapy randomises it. A slot with no delay
+(DOWNLOAD_DELAY=0, as in the benchmarks) asks nothing of Redis. Each worker holds up to
+CONCURRENT_REQUESTS_PER_DOMAIN reservations of a site at once; those of a killed worker,
+never used, leave a gap of as many delays, and a stopped worker waits for the moments it
+reserved before it exits. Redis going away stops the worker (newswatch.scaleout.outage);
+the requests already in flight go out unpaced.
 """
 
 from __future__ import annotations
@@ -78,7 +80,12 @@ class SharedPaceDownloadHandler(MirrorDownloadHandler):
         downloader = self.crawler.engine.downloader
         host = downloader.get_slot_key(request)
         slot = downloader.slots.get(host)
-        delay = slot.delay if slot is not None else self.crawler.settings.getfloat("DOWNLOAD_DELAY")
+        # the slot's next delay, randomised as Scrapy randomises it (RANDOMIZE_DOWNLOAD_DELAY)
+        delay = (
+            slot.download_delay()
+            if slot is not None
+            else self.crawler.settings.getfloat("DOWNLOAD_DELAY")
+        )
         try:
             wait = self.pace.reserve(host, delay)
         except REDIS_ERRORS as error:

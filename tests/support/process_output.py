@@ -15,8 +15,9 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60) -> 
     `timeout` seconds, or when the process ends first.
 
     It reads the pipe's descriptor itself: a buffered readline() can take in two lines at once,
-    and select() then waits on an empty pipe for the line already in the buffer. What follows
-    the line stays unread in the pipe, for communicate()."""
+    and select() then waits on an empty pipe for the line already in the buffer. What came
+    after the line in the same read is dropped: wait only for lines that come one after the
+    other, and read what follows with communicate()."""
     deadline = time.monotonic() + timeout
     descriptor = process.stderr.fileno()
     seen = b""
