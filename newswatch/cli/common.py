@@ -44,6 +44,29 @@ def _settings(db_path: Path | None, verbose: bool):
     return project_settings(overrides)
 
 
+def _crawl_settings(
+    db_path: Path | None,
+    verbose: bool,
+    *,
+    replay: Path | None = None,
+    capture: Path | None = None,
+    overrides: dict | None = None,
+):
+    """The settings of a crawl command: `--replay` (every answer from a fixtures folder, and
+    no politeness delays: there is nobody to spare), `--capture`, then `-s NAME=VALUE`, which
+    wins over both, each at the command line's priority."""
+    settings = _settings(db_path, verbose)
+    if replay is not None:
+        settings.set("NEWSWATCH_REPLAY", str(replay), priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    if capture is not None:
+        settings.set("NEWSWATCH_CAPTURE", str(capture), priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
 def _check_store(path: Path) -> bool:
     """Open (create, migrate) the store at `path` or fail with one line; True if it is empty."""
     from newswatch.seeds import store_is_empty

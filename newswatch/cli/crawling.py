@@ -11,9 +11,9 @@ import click
 from newswatch.cli import main
 from newswatch.cli.common import (
     _check_store,
+    _crawl_settings,
     _fail,
     _fail_if_lost,
-    _settings,
     backfill_day,
     db_option,
     folder_to_write,
@@ -44,15 +44,9 @@ def _crawl(
 
     from newswatch.runner import run_crawls
 
-    settings = _settings(db_path, verbose)
-    if replay is not None:
-        settings.set("NEWSWATCH_REPLAY", str(replay), priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")  # nobody to spare
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-    if capture is not None:
-        settings.set("NEWSWATCH_CAPTURE", str(capture), priority="cmdline")
-    for name, value in (overrides or {}).items():
-        settings.set(name, value, priority="cmdline")
+    settings = _crawl_settings(
+        db_path, verbose, replay=replay, capture=capture, overrides=overrides
+    )
     _check_store(resolve_db_path(settings=settings))
     loader = SpiderLoader.from_settings(settings)
     arguments = {"since": since} if since else {}

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from newswatch.cli import main
-from newswatch.cli.common import _fail, _settings, redis_option, settings_option, verbose_option
+from newswatch.cli.common import (
+    _crawl_settings,
+    _fail,
+    redis_option,
+    settings_option,
+    verbose_option,
+)
 from newswatch.outlets import OUTLETS
 
 CLEAN_ENDS = frozenset({"idle", "shutdown", "finished"})
@@ -75,15 +81,8 @@ def worker(
 
     client, _, url = _connect(redis_url)
     client.close()
-    settings = _settings(None, verbose)
-    if replay is not None:
-        settings.set("NEWSWATCH_REPLAY", str(replay), priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")  # nobody to spare
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-    if idle_exit is not None:
-        settings.set("NEWSWATCH_WORKER_IDLE_EXIT", idle_exit, priority="cmdline")
-    for name, value in overrides.items():
-        settings.set(name, value, priority="cmdline")
+    idle = {} if idle_exit is None else {"NEWSWATCH_WORKER_IDLE_EXIT": idle_exit}
+    settings = _crawl_settings(None, verbose, replay=replay, overrides={**idle, **overrides})
     settings = worker_settings(settings, url)
     loader = SpiderLoader.from_settings(settings)
     try:
